@@ -1,0 +1,46 @@
+//! What the runner resolves from template.yaml for one `Type: DynamoDB` event of a function.
+
+use std::time::Duration;
+
+/// The SDK clients a stream event source needs, built once by the runner against the local endpoint.
+#[derive(Debug, Clone)]
+pub struct StreamClients {
+    pub streams: aws_sdk_dynamodbstreams::Client,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartingPosition {
+    TrimHorizon,
+    Latest,
+}
+
+/// Where a batch goes once its retries are spent (`DestinationConfig.OnFailure`).
+#[derive(Debug, Clone)]
+pub enum OnFailureDestination {
+    Sqs { queue_url: String, queue_arn: String },
+}
+
+/// One DynamoDB stream event source mapping, as SAM's `Type: DynamoDB` event declares it.
+#[derive(Debug, Clone)]
+pub struct DynamoDbStreamSubscription {
+    /// Logical id of the function in template.yaml.
+    pub function: String,
+    /// The table's `LatestStreamArn` in the local endpoint.
+    pub stream_arn: String,
+    pub starting_position: StartingPosition,
+    pub batch_size: usize,
+    pub maximum_batching_window: Duration,
+    /// `None` means retry until the record expires (the template's `-1` or no setting).
+    pub maximum_retry_attempts: Option<u32>,
+    /// `None` means no age limit.
+    pub maximum_record_age: Option<Duration>,
+    pub bisect_batch_on_function_error: bool,
+    /// `FunctionResponseTypes: [ReportBatchItemFailures]`.
+    pub report_batch_item_failures: bool,
+    /// `FilterCriteria.Filters[].Pattern`, parsed; a record is delivered if any matches.
+    pub filters: Vec<serde_json::Value>,
+    pub on_failure: Option<OnFailureDestination>,
+    /// The Region the records claim (`awsRegion`), i.e. the stack's Region.
+    pub region: String,
+}
