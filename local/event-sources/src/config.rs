@@ -18,7 +18,10 @@ pub enum StartingPosition {
 /// Where a batch goes once its retries are spent (`DestinationConfig.OnFailure`).
 #[derive(Debug, Clone)]
 pub enum OnFailureDestination {
-    Sqs { queue_url: String, queue_arn: String },
+    Sqs {
+        queue_url: String,
+        queue_arn: String,
+    },
 }
 
 /// One DynamoDB stream event source mapping, as SAM's `Type: DynamoDB` event declares it.

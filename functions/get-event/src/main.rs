@@ -1,0 +1,31 @@
+use std::convert::Infallible;
+
+use cfp_dynamodb::CfpTable;
+use lambda_http::{Error, service_fn};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON lines; the runtime's span adds the request id to each.
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .flatten_event(true)
+        .with_span_list(false)
+        .with_target(false)
+        .init();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("CFP_TABLE")
+        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
+    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = &store;
+
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(get_event::handle(request, store, chrono::Utc::now()).await)
+    }))
+    .await
+}

@@ -1,0 +1,262 @@
+//! `sendCfPSubmittedEmail`: for each new proposal on the CfP table's stream, the "proposal
+//! received" email to its speaker, exactly once under at-least-once delivery. Records that fail
+//! are reported as batch item failures, so only they are retried (and, after the template's
+//! retries, land in the on-failure queue); a batch never fails as a whole.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use cfp_domain::EmailAddress;
+use cfp_domain::ports::{DedupeStore, Mailer};
+use cfp_domain::use_cases::{Delivery, send_submitted_email};
+use cfp_dynamodb::{is_proposal_image, proposal_from_image};
+use chrono::{DateTime, Utc};
+
+/// With the entity check, what the stream filter in template.yaml selects; anything else is
+/// skipped, should it arrive anyway.
+const INSERT: &str = "INSERT";
+
+/// What this function needs from outside.
+pub struct Dependencies<'a> {
+    pub dedupe: &'a dyn DedupeStore,
+    pub mailer: &'a dyn Mailer,
+    /// `SENDER_ADDRESS`.
+    pub sender: &'a EmailAddress,
+}
+
+pub async fn handle(
+    event: Event,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        // Lambda identifies a stream record by its sequence number.
+        let identifier = record
+            .change
+            .sequence_number
+            .clone()
+            .unwrap_or_else(|| record.event_id.clone());
+        if let Err(reason) = process(record, dependencies, now).await {
+            tracing::error!(record = %identifier, %reason, "record failed; it will be retried");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(identifier);
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+async fn process(
+    record: EventRecord,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    if record.event_name != INSERT || !is_proposal_image(&record.change.new_image) {
+        tracing::debug!(event = %record.event_name, "not a new proposal; skipped");
+        return Ok(());
+    }
+    // A corrupt image fails the record rather than being dropped: after the retries it lands in
+    // the on-failure queue where someone can look at it.
+    let proposal =
+        proposal_from_image(record.change.new_image).map_err(|error| error.to_string())?;
+    let delivery = send_submitted_email(
+        dependencies.dedupe,
+        dependencies.mailer,
+        dependencies.sender,
+        &proposal,
+        now,
+    )
+    .await
+    .map_err(|error| error.to_string())?;
+    match delivery {
+        Delivery::Sent => tracing::info!(proposal = %proposal.id, "submission email sent"),
+        Delivery::SentUnrecorded => {
+            tracing::warn!(proposal = %proposal.id, "submission email sent, but not recorded as sent")
+        }
+        Delivery::AlreadySent => {
+            tracing::info!(proposal = %proposal.id, "submission email was sent before; skipped")
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfp_domain::dedupe::{Claim, DedupeKey};
+    use cfp_domain::in_memory::{InMemoryStore, RecordingMailer};
+    use cfp_domain::ports::ClaimOutcome;
+    use cfp_domain::proposal::ProposalId;
+    use serde_json::Value;
+
+    const SEQUENCE_NUMBER: &str = "4421584500000000017450439091";
+    const PROPOSAL_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
+
+    fn sample() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/send-cfp-submitted-email.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the sample event");
+        serde_json::from_str(&text).expect("the sample event is JSON")
+    }
+
+    fn stream_event(json: Value) -> Event {
+        serde_json::from_value(json).expect("a DynamoDB stream event")
+    }
+
+    fn sender() -> EmailAddress {
+        EmailAddress::parse("cfp@example.org").expect("sender")
+    }
+
+    fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
+        response
+            .batch_item_failures
+            .iter()
+            .filter_map(|failure| failure.item_identifier.clone())
+            .collect()
+    }
+
+    /// Three records in one batch: the sample, and copies with their own sequence numbers.
+    fn record_copy(
+        sample: &Value,
+        sequence_number: &str,
+        change: impl FnOnce(&mut Value),
+    ) -> Value {
+        let mut record = sample["Records"][0].clone();
+        record["dynamodb"]["SequenceNumber"] = Value::String(sequence_number.to_owned());
+        change(&mut record);
+        record
+    }
+
+    #[tokio::test]
+    async fn the_sample_event_sends_one_email_however_often_it_is_delivered() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        let now = Utc::now();
+        for _ in 0..3 {
+            let response = handle(stream_event(sample()), &dependencies, now).await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        let sent = mailer.sent();
+        assert_eq!(sent.len(), 1);
+        let (from, email) = &sent[0];
+        assert_eq!(from.as_str(), "cfp@example.org");
+        assert_eq!(email.to.as_str(), "ada@example.org");
+        assert!(
+            email.subject.contains("Zero-cost idling"),
+            "{}",
+            email.subject
+        );
+        assert!(email.html.contains("DevConf 2027") && email.text.contains("DevConf 2027"));
+    }
+
+    #[tokio::test]
+    async fn the_response_serializes_as_lambda_expects() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        mailer.fail(true);
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        assert_eq!(
+            serde_json::to_value(&response).expect("json"),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": SEQUENCE_NUMBER}]})
+        );
+    }
+
+    #[tokio::test]
+    async fn only_the_failing_records_of_a_batch_are_reported() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        let sample = sample();
+        let other_id = ProposalId::generate().to_string();
+        let records = vec![
+            sample["Records"][0].clone(),
+            // A corrupt item: no title.
+            record_copy(&sample, "100", |record| {
+                let image = &mut record["dynamodb"]["NewImage"];
+                image["id"]["S"] = Value::String(other_id.clone());
+                image["sk"]["S"] = Value::String(format!("CFP#{other_id}"));
+                if let Some(image) = image.as_object_mut() {
+                    image.remove("title");
+                }
+            }),
+            // Not a proposal, not an insert: skipped, not failed.
+            record_copy(&sample, "200", |record| {
+                record["eventName"] = Value::String("MODIFY".into());
+            }),
+            record_copy(&sample, "300", |record| {
+                record["dynamodb"]["NewImage"]["entity"]["S"] = Value::String("Event".into());
+            }),
+        ];
+        let response = handle(
+            stream_event(serde_json::json!({"Records": records})),
+            &dependencies,
+            Utc::now(),
+        )
+        .await;
+        assert_eq!(failures(&response), ["100"]);
+        assert_eq!(mailer.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_is_retried_and_then_sent_once() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        mailer.fail(true);
+        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+
+        mailer.fail(false);
+        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert_eq!(mailer.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_send_in_progress_elsewhere_is_retried_later_not_duplicated() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        let now = Utc::now();
+        let id = ProposalId::parse(PROPOSAL_ID).expect("id");
+        let elsewhere = Claim::new(DedupeKey::submitted_email(id), now);
+        assert_eq!(store.claim(&elsewhere).await, Ok(ClaimOutcome::Claimed));
+
+        let response = handle(stream_event(sample()), &dependencies, now).await;
+        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        assert!(mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failing_store_fails_the_record_and_sends_nothing() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        store.fail(true);
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        assert!(mailer.sent().is_empty());
+    }
+}

@@ -1,0 +1,215 @@
+//! In-memory adapters of the ports with the same conditional semantics as the real ones, for
+//! handler tests. Each can be told to fail like an unreachable backend.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use crate::dedupe::{Claim, DedupeKey, DedupeRecord, DedupeState};
+use crate::email::OutgoingEmail;
+use crate::email_address::EmailAddress;
+use crate::error::{MailError, StoreError};
+use crate::event::{Event, EventSlug};
+use crate::ports::{ClaimOutcome, DedupeStore, EventStore, Mailer, ProposalStore};
+use crate::proposal::{Proposal, ProposalId};
+
+/// Events, proposals and dedupe records, like the CfP table.
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    events: Mutex<BTreeMap<EventSlug, Event>>,
+    proposals: Mutex<BTreeMap<(EventSlug, ProposalId), Proposal>>,
+    dedupe: Mutex<HashMap<DedupeKey, DedupeRecord>>,
+    failing: AtomicBool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A test that panicked while holding the lock has failed already; carry on with the data.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl InMemoryStore {
+    pub fn new() -> Self {
+        InMemoryStore::default()
+    }
+
+    pub fn with_event(event: Event) -> Self {
+        let store = InMemoryStore::new();
+        store.put_event(event);
+        store
+    }
+
+    /// Stores or replaces an event, unconditionally.
+    pub fn put_event(&self, event: Event) {
+        lock(&self.events).insert(event.slug.clone(), event);
+    }
+
+    /// From now on every call fails (or succeeds again).
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    pub fn event_count(&self) -> usize {
+        lock(&self.events).len()
+    }
+
+    pub fn proposal_count(&self) -> usize {
+        lock(&self.proposals).len()
+    }
+
+    pub fn proposals(&self) -> Vec<Proposal> {
+        lock(&self.proposals).values().cloned().collect()
+    }
+
+    pub fn dedupe_record(&self, key: &DedupeKey) -> Option<DedupeRecord> {
+        lock(&self.dedupe).get(key).cloned()
+    }
+
+    fn check(&self, operation: &'static str) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(StoreError::Backend {
+                operation,
+                message: "the in-memory store was told to fail".into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl EventStore for InMemoryStore {
+    async fn insert_event(&self, event: &Event) -> Result<(), StoreError> {
+        self.check("insert_event")?;
+        let mut events = lock(&self.events);
+        if events.contains_key(&event.slug) {
+            return Err(StoreError::AlreadyExists);
+        }
+        events.insert(event.slug.clone(), event.clone());
+        Ok(())
+    }
+
+    async fn get_event(&self, slug: &EventSlug) -> Result<Option<Event>, StoreError> {
+        self.check("get_event")?;
+        Ok(lock(&self.events).get(slug).cloned())
+    }
+}
+
+#[async_trait]
+impl ProposalStore for InMemoryStore {
+    async fn insert_proposal(&self, proposal: &Proposal) -> Result<(), StoreError> {
+        self.check("insert_proposal")?;
+        let mut proposals = lock(&self.proposals);
+        let key = (proposal.event.clone(), proposal.id);
+        if proposals.contains_key(&key) {
+            return Err(StoreError::AlreadyExists);
+        }
+        proposals.insert(key, proposal.clone());
+        Ok(())
+    }
+
+    async fn get_proposal(
+        &self,
+        event: &EventSlug,
+        id: ProposalId,
+    ) -> Result<Option<Proposal>, StoreError> {
+        self.check("get_proposal")?;
+        Ok(lock(&self.proposals).get(&(event.clone(), id)).cloned())
+    }
+}
+
+fn in_progress(claim: &Claim) -> DedupeRecord {
+    DedupeRecord {
+        key: claim.key.clone(),
+        state: DedupeState::InProgress,
+        lease_token: claim.token,
+        lease_until: claim.lease_until,
+    }
+}
+
+fn held_by(record: Option<&DedupeRecord>, claim: &Claim) -> bool {
+    record.is_some_and(|r| r.state == DedupeState::InProgress && r.lease_token == claim.token)
+}
+
+#[async_trait]
+impl DedupeStore for InMemoryStore {
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
+        self.check("claim")?;
+        let mut records = lock(&self.dedupe);
+        if let Some(existing) = records.get(&claim.key) {
+            return Ok(ClaimOutcome::Held(Some(existing.clone())));
+        }
+        records.insert(claim.key.clone(), in_progress(claim));
+        Ok(ClaimOutcome::Claimed)
+    }
+
+    async fn take_over(&self, seen: &DedupeRecord, claim: &Claim) -> Result<bool, StoreError> {
+        self.check("take_over")?;
+        let mut records = lock(&self.dedupe);
+        let unchanged = records.get(&claim.key).is_some_and(|current| {
+            current.state == DedupeState::InProgress && current.lease_token == seen.lease_token
+        });
+        if unchanged {
+            records.insert(claim.key.clone(), in_progress(claim));
+        }
+        Ok(unchanged)
+    }
+
+    async fn mark_sent(&self, claim: &Claim) -> Result<bool, StoreError> {
+        self.check("mark_sent")?;
+        let mut records = lock(&self.dedupe);
+        if !held_by(records.get(&claim.key), claim) {
+            return Ok(false);
+        }
+        if let Some(record) = records.get_mut(&claim.key) {
+            record.state = DedupeState::Sent;
+        }
+        Ok(true)
+    }
+
+    async fn release(&self, claim: &Claim) -> Result<bool, StoreError> {
+        self.check("release")?;
+        let mut records = lock(&self.dedupe);
+        if !held_by(records.get(&claim.key), claim) {
+            return Ok(false);
+        }
+        records.remove(&claim.key);
+        Ok(true)
+    }
+}
+
+/// Remembers what it was asked to send.
+#[derive(Debug, Default)]
+pub struct RecordingMailer {
+    sent: Mutex<Vec<(EmailAddress, OutgoingEmail)>>,
+    failing: AtomicBool,
+}
+
+impl RecordingMailer {
+    pub fn new() -> Self {
+        RecordingMailer::default()
+    }
+
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// `(from, email)` of every email sent so far.
+    pub fn sent(&self) -> Vec<(EmailAddress, OutgoingEmail)> {
+        lock(&self.sent).clone()
+    }
+}
+
+#[async_trait]
+impl Mailer for RecordingMailer {
+    async fn send(&self, from: &EmailAddress, email: &OutgoingEmail) -> Result<(), MailError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MailError("the recording mailer was told to fail".into()));
+        }
+        lock(&self.sent).push((from.clone(), email.clone()));
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! A proposal (a CfP submission): what a speaker offers to present at one event.
+
+mod id;
+mod language;
+mod new_proposal;
+mod status;
+mod view;
+
+pub use id::ProposalId;
+pub use language::Language;
+pub use new_proposal::{NewProposal, NewProposalRequest, SpeakerRequest};
+pub use status::ProposalStatus;
+pub use view::{ProposalView, SpeakerView};
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::email_address::EmailAddress;
+use crate::event::{Event, EventName, EventSlug, SessionTypeName, TrackName};
+use crate::team::UserId;
+use crate::text::bounded_text;
+
+bounded_text!(
+    /// 1..=200 characters, one line.
+    Title, min = 1, max = 200, Single
+);
+bounded_text!(
+    /// 1..=2,000 characters.
+    Abstract, min = 1, max = 2_000, Multi
+);
+bounded_text!(
+    /// Up to 10,000 characters.
+    Description, min = 0, max = 10_000, Multi
+);
+bounded_text!(
+    /// 1..=100 characters, one line.
+    SpeakerName, min = 1, max = 100, Single
+);
+bounded_text!(
+    /// Up to 2,000 characters.
+    Bio, min = 0, max = 2_000, Multi
+);
+
+/// A proposal's version: 1 when submitted, one more with every change (the `ETag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(u32);
+
+impl Version {
+    pub const FIRST: Version = Version(1);
+
+    pub fn new(raw: u64) -> Result<Self, crate::validation::InvalidValue> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|v| *v >= 1)
+            .map(Version)
+            .ok_or_else(|| {
+                crate::validation::InvalidValue::invalid("must be a positive version number")
+            })
+    }
+
+    pub fn get(&self) -> u32 {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Speaker {
+    pub name: SpeakerName,
+    pub bio: Option<Bio>,
+    /// From the token, never from the body: mail about the proposal goes there.
+    pub email: EmailAddress,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub id: ProposalId,
+    pub event: EventSlug,
+    /// Copied from the event so that mail about the proposal needs no second read.
+    pub event_name: EventName,
+    pub owner: UserId,
+    pub status: ProposalStatus,
+    pub version: Version,
+    pub title: Title,
+    pub abstract_: Abstract,
+    pub description: Option<Description>,
+    pub session_type: SessionTypeName,
+    pub track: Option<TrackName>,
+    pub language: Option<Language>,
+    pub speaker: Speaker,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Proposal {
+    /// A freshly submitted proposal to `event` by `owner`.
+    pub fn submit(
+        new: NewProposal,
+        event: &Event,
+        owner: UserId,
+        email: EmailAddress,
+        now: DateTime<Utc>,
+    ) -> Proposal {
+        // Stored times have millisecond precision; keep the same here so a read gives back an
+        // equal proposal.
+        let now = now.trunc_subsecs(3);
+        Proposal {
+            id: ProposalId::generate(),
+            event: event.slug.clone(),
+            event_name: event.name.clone(),
+            owner,
+            status: ProposalStatus::Submitted,
+            version: Version::FIRST,
+            title: new.title,
+            abstract_: new.abstract_,
+            description: new.description,
+            session_type: new.session_type,
+            track: new.track,
+            language: new.language,
+            speaker: Speaker {
+                name: new.speaker_name,
+                bio: new.speaker_bio,
+                email,
+            },
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The CfP context's use cases, one per module, each a function of the ports it needs.
+
+mod create_event;
+mod get_event;
+mod get_proposal;
+mod send_submitted_email;
+mod submit_proposal;
+
+pub use create_event::create_event;
+pub use get_event::get_event;
+pub use get_proposal::get_proposal;
+pub use send_submitted_email::{Delivery, send_submitted_email};
+pub use submit_proposal::submit_proposal;
+
+use crate::error::CfpError;
+use crate::event::EventSlug;
+
+/// A slug from a path: one that cannot exist is simply not found.
+fn slug_from_path(raw: &str) -> Result<EventSlug, CfpError> {
+    EventSlug::parse(raw).map_err(|_| CfpError::EventNotFound(raw.to_owned()))
+}

@@ -1,0 +1,222 @@
+use chrono::{DateTime, Utc};
+
+use crate::dedupe::{Claim, Decision, DedupeKey, decide};
+use crate::email::proposal_received;
+use crate::email_address::EmailAddress;
+use crate::error::CfpError;
+use crate::ports::{ClaimOutcome, DedupeStore, Mailer};
+use crate::proposal::Proposal;
+
+/// How one proposal's email went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Sent, but the dedupe record could not be marked: a redelivery after the lease may send again.
+    SentUnrecorded,
+    /// An earlier delivery sent it.
+    AlreadySent,
+}
+
+/// Sends the "proposal received" email exactly once per proposal, however often it is asked to.
+/// `Err` means: not sent now, retry later.
+pub async fn send_submitted_email(
+    dedupe: &dyn DedupeStore,
+    mailer: &dyn Mailer,
+    sender: &EmailAddress,
+    proposal: &Proposal,
+    now: DateTime<Utc>,
+) -> Result<Delivery, CfpError> {
+    let claim = Claim::new(DedupeKey::submitted_email(proposal.id), now);
+    match dedupe.claim(&claim).await? {
+        ClaimOutcome::Claimed => {}
+        ClaimOutcome::Held(None) => return Err(CfpError::DeliveryInProgress),
+        ClaimOutcome::Held(Some(existing)) => match decide(&existing, now) {
+            Decision::AlreadyDone => return Ok(Delivery::AlreadySent),
+            Decision::Busy => return Err(CfpError::DeliveryInProgress),
+            Decision::TakeOver => {
+                if !dedupe.take_over(&existing, &claim).await? {
+                    return Err(CfpError::DeliveryInProgress);
+                }
+            }
+        },
+    }
+
+    let email = proposal_received(proposal);
+    if let Err(mail_error) = mailer.send(sender, &email).await {
+        // Give the claim back so the retry need not wait for the lease; if that fails too, the
+        // lease runs out and the retry takes over.
+        if let Err(release_error) = dedupe.release(&claim).await {
+            tracing::warn!(error = %release_error, proposal = %proposal.id, "could not release the dedupe claim");
+        }
+        return Err(mail_error.into());
+    }
+    match dedupe.mark_sent(&claim).await {
+        Ok(true) => Ok(Delivery::Sent),
+        Ok(false) => {
+            tracing::warn!(proposal = %proposal.id, "the dedupe lease ran out while sending");
+            Ok(Delivery::SentUnrecorded)
+        }
+        Err(error) => {
+            tracing::warn!(%error, proposal = %proposal.id, "sent, but could not mark the dedupe record");
+            Ok(Delivery::SentUnrecorded)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedupe::{DedupeRecord, DedupeState, LEASE, LeaseToken};
+    use crate::in_memory::{InMemoryStore, RecordingMailer};
+    use crate::test_data;
+
+    fn sender() -> EmailAddress {
+        EmailAddress::parse("cfp@example.org").expect("sender")
+    }
+
+    #[tokio::test]
+    async fn sends_once_however_often_it_is_asked() {
+        let (store, mailer, proposal) = (
+            InMemoryStore::new(),
+            RecordingMailer::new(),
+            test_data::proposal(),
+        );
+        let now = Utc::now();
+        assert_eq!(
+            send_submitted_email(&store, &mailer, &sender(), &proposal, now)
+                .await
+                .ok(),
+            Some(Delivery::Sent)
+        );
+        for later in [now, now + LEASE * 2, now + chrono::Duration::days(6)] {
+            assert_eq!(
+                send_submitted_email(&store, &mailer, &sender(), &proposal, later)
+                    .await
+                    .ok(),
+                Some(Delivery::AlreadySent)
+            );
+        }
+        let sent = mailer.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].0, sender());
+        assert_eq!(sent[0].1.to, proposal.speaker.email);
+        assert_eq!(
+            store
+                .dedupe_record(&DedupeKey::submitted_email(proposal.id))
+                .map(|r| r.state),
+            Some(DedupeState::Sent)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_live_lease_of_another_invocation_is_busy() {
+        let (store, mailer, proposal) = (
+            InMemoryStore::new(),
+            RecordingMailer::new(),
+            test_data::proposal(),
+        );
+        let now = Utc::now();
+        let other = Claim::new(DedupeKey::submitted_email(proposal.id), now);
+        assert_eq!(store.claim(&other).await, Ok(ClaimOutcome::Claimed));
+
+        let result = send_submitted_email(
+            &store,
+            &mailer,
+            &sender(),
+            &proposal,
+            now + chrono::Duration::seconds(59),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(CfpError::DeliveryInProgress)),
+            "{result:?}"
+        );
+        assert!(mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_expired_lease_is_taken_over_and_the_old_holder_can_no_longer_mark_it() {
+        let (store, mailer, proposal) = (
+            InMemoryStore::new(),
+            RecordingMailer::new(),
+            test_data::proposal(),
+        );
+        let now = Utc::now();
+        let crashed = Claim::new(
+            DedupeKey::submitted_email(proposal.id),
+            now - LEASE - chrono::Duration::seconds(1),
+        );
+        assert_eq!(store.claim(&crashed).await, Ok(ClaimOutcome::Claimed));
+
+        assert_eq!(
+            send_submitted_email(&store, &mailer, &sender(), &proposal, now)
+                .await
+                .ok(),
+            Some(Delivery::Sent)
+        );
+        assert_eq!(mailer.sent().len(), 1);
+        assert_eq!(store.mark_sent(&crashed).await, Ok(false));
+        assert_eq!(store.release(&crashed).await, Ok(false));
+    }
+
+    #[tokio::test]
+    async fn a_take_over_loses_to_a_faster_one() {
+        let store = InMemoryStore::new();
+        let key = DedupeKey::submitted_email(test_data::proposal().id);
+        let now = Utc::now();
+        let crashed = Claim::new(key.clone(), now - LEASE * 2);
+        store.claim(&crashed).await.expect("claimed");
+        let seen = DedupeRecord {
+            key: key.clone(),
+            state: DedupeState::InProgress,
+            lease_token: crashed.token,
+            lease_until: crashed.lease_until,
+        };
+        let (first, second) = (Claim::new(key.clone(), now), Claim::new(key, now));
+        assert_eq!(store.take_over(&seen, &first).await, Ok(true));
+        assert_eq!(store.take_over(&seen, &second).await, Ok(false));
+        let stale = DedupeRecord {
+            lease_token: LeaseToken::generate(),
+            ..seen
+        };
+        assert_eq!(store.take_over(&stale, &second).await, Ok(false));
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_releases_the_claim_so_a_retry_sends() {
+        let (store, mailer, proposal) = (
+            InMemoryStore::new(),
+            RecordingMailer::new(),
+            test_data::proposal(),
+        );
+        mailer.fail(true);
+        let result = send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now()).await;
+        assert!(matches!(result, Err(CfpError::Mail(_))), "{result:?}");
+        assert_eq!(
+            store.dedupe_record(&DedupeKey::submitted_email(proposal.id)),
+            None
+        );
+
+        mailer.fail(false);
+        assert_eq!(
+            send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now())
+                .await
+                .ok(),
+            Some(Delivery::Sent)
+        );
+        assert_eq!(mailer.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failing_store_sends_nothing() {
+        let (store, mailer, proposal) = (
+            InMemoryStore::new(),
+            RecordingMailer::new(),
+            test_data::proposal(),
+        );
+        store.fail(true);
+        let result = send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now()).await;
+        assert!(matches!(result, Err(CfpError::Store(_))), "{result:?}");
+        assert!(mailer.sent().is_empty());
+    }
+}

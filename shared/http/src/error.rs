@@ -1,0 +1,23 @@
+//! Everything an HTTP handler can fail with: the domain's errors and the request's own.
+
+use cfp_domain::CfpError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Cfp(#[from] CfpError),
+    #[error("the request has no body; send a JSON document")]
+    MissingBody,
+    #[error("the request body is not well-formed JSON: {0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// The route in the template and the handler disagree: a deployment mistake, not the caller's.
+    #[error("the route gave no path parameter `{0}`")]
+    MissingPathParameter(&'static str),
+    /// A failure of this service that is nobody's input (e.g. a response that cannot be built).
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
