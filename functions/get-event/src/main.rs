@@ -2,20 +2,10 @@ use std::convert::Infallible;
 
 use cfp_dynamodb::CfpTable;
 use lambda_http::{Error, service_fn};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    // JSON lines; the runtime's span adds the request id to each.
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .flatten_event(true)
-        .with_span_list(false)
-        .with_target(false)
-        .init();
+    cfp_observability::init_logging();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;

@@ -6,20 +6,10 @@ use cfp_dynamodb::CfpTable;
 use cfp_ses::SesMailer;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use send_cfp_submitted_email::{Dependencies, handle};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    // JSON lines; the runtime's span adds the request id to each.
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .flatten_event(true)
-        .with_span_list(false)
-        .with_target(false)
-        .init();
+    cfp_observability::init_logging();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;

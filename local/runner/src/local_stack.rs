@@ -1,0 +1,304 @@
+//! The whole local stack from one template: moto, the created resources, the Lambda service, the
+//! HTTP APIs and the event sources, started in that order and stopped together.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cfp_local_event_sources::{DynamoDbStreamSubscription, StreamClients};
+use cfp_local_http_api::HttpApiConfig;
+use cfp_local_invoke::Invoke;
+use tokio::net::TcpListener;
+use tokio_util::task::AbortOnDropHandle;
+
+use crate::aws_clients::AwsClients;
+use crate::lambda::{LambdaService, LambdaSettings, LogSink, invoke_api};
+use crate::moto::{MotoError, MotoServer};
+use crate::provision::serverless::http_api;
+use crate::provision::{
+    IMPLICIT_HTTP_API, ProvisionError, name_serverless_resources, provision_stack,
+};
+use crate::stack::StackInfo;
+use crate::stack_resources::StackResources;
+use crate::template::parameters::ParameterError;
+use crate::template::{
+    ParameterValues, ResolveError, Scope, StackSettings, Template, TemplateError,
+    evaluate_conditions,
+};
+use crate::wiring::{
+    WiringError, check_binaries, dynamodb_stream_subscriptions, function_configs, http_api_configs,
+    http_api_ids, locate_functions, resolve_functions, undriven_events, uses_implicit_api,
+};
+
+/// Where the AWS endpoint comes from.
+#[derive(Debug, Clone)]
+pub enum AwsEndpoint {
+    /// Start this `moto_server` on a free loopback port.
+    StartMoto(PathBuf),
+    /// Use an endpoint that is already running.
+    Existing(String),
+}
+
+/// Everything `cfp-local up` can be told.
+#[derive(Clone)]
+pub struct LocalStackOptions {
+    pub template: PathBuf,
+    /// Where `cargo build` puts binaries (`<target_dir>/<profile>/<binary>`).
+    pub target_dir: PathBuf,
+    /// `debug` or `release`.
+    pub profile: String,
+    pub aws: AwsEndpoint,
+    /// The first HTTP API's port (0: any free port); further APIs get free ports.
+    pub api_port: u16,
+    /// The Lambda Invoke API's port (0: any free port).
+    pub lambda_port: u16,
+    pub stack: StackSettings,
+    pub parameter_overrides: Vec<(String, String)>,
+    /// Instances per function at most (`ReservedConcurrentExecutions` may lower it).
+    pub max_instances: usize,
+    /// How long a call waits for a free instance before it is throttled.
+    pub queue_timeout: Duration,
+    pub log_sink: Arc<dyn LogSink>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStackError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Parameter(#[from] ParameterError),
+    #[error("Conditions: {0}")]
+    Conditions(ResolveError),
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+    #[error(transparent)]
+    Moto(#[from] MotoError),
+    #[error(transparent)]
+    Provision(#[from] ProvisionError),
+    #[error("cannot listen on {addr} for the {what}: {source}")]
+    Bind {
+        what: String,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// An HTTP API being served.
+#[derive(Debug, Clone)]
+pub struct ServedApi {
+    pub logical_id: String,
+    pub url: String,
+    pub config: HttpApiConfig,
+}
+
+/// A running local stack. Dropping it stops its servers and kills moto; [`LocalStack::shutdown`]
+/// also waits until every function instance is gone.
+pub struct LocalStack {
+    pub info: StackInfo,
+    pub lambda: Arc<LambdaService>,
+    pub resources: StackResources,
+    pub apis: Vec<ServedApi>,
+    pub stream_subscriptions: Vec<DynamoDbStreamSubscription>,
+    tasks: Vec<AbortOnDropHandle<()>>,
+    moto: Option<MotoServer>,
+}
+
+async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, LocalStackError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| LocalStackError::Bind {
+            what: what.to_owned(),
+            addr,
+            source,
+        })
+}
+
+impl LocalStack {
+    /// Starts everything the template declares. Fails before starting moto when a function's
+    /// binary is missing or a listener's port is taken.
+    pub async fn start(options: LocalStackOptions) -> Result<Self, LocalStackError> {
+        let template = Template::load(&options.template)?;
+        let parameters =
+            ParameterValues::resolve(&template.parameters, &options.parameter_overrides)?;
+        let conditions = evaluate_conditions(
+            &template.conditions,
+            &template.mappings,
+            &options.stack,
+            &parameters,
+        )
+        .map_err(LocalStackError::Conditions)?;
+        let scope = Scope {
+            stack: &options.stack,
+            parameters: &parameters,
+            conditions: &conditions,
+            mappings: &template.mappings,
+        };
+
+        let located = locate_functions(
+            &template,
+            scope,
+            &StackResources::new(),
+            &options.target_dir,
+            &options.profile,
+        )?;
+        check_binaries(&located, &options.profile)?;
+
+        // Listeners first: a port in use stops the start before anything else runs.
+        let mut api_listeners = BTreeMap::new();
+        let mut api_endpoints = BTreeMap::new();
+        let implicit_api = uses_implicit_api(&template);
+        for (n, logical_id) in http_api_ids(&template, implicit_api)
+            .into_iter()
+            .enumerate()
+        {
+            let port = if n == 0 { options.api_port } else { 0 };
+            let listener = bind(
+                &format!("HTTP API {logical_id}"),
+                (Ipv4Addr::LOCALHOST, port).into(),
+            )
+            .await?;
+            let addr = listener
+                .local_addr()
+                .map_err(|source| LocalStackError::Bind {
+                    what: logical_id.clone(),
+                    addr: (Ipv4Addr::LOCALHOST, port).into(),
+                    source,
+                })?;
+            api_endpoints.insert(logical_id.clone(), format!("http://{addr}"));
+            api_listeners.insert(logical_id, listener);
+        }
+        let lambda_v4 = bind(
+            "Lambda API",
+            (Ipv4Addr::LOCALHOST, options.lambda_port).into(),
+        )
+        .await?;
+        let lambda_addr = lambda_v4
+            .local_addr()
+            .map_err(|source| LocalStackError::Bind {
+                what: "Lambda API".into(),
+                addr: (Ipv4Addr::LOCALHOST, options.lambda_port).into(),
+                source,
+            })?;
+        // `cargo lambda invoke` calls [::1] unless told otherwise; serve there too when possible.
+        let lambda_v6 = TcpListener::bind((Ipv6Addr::LOCALHOST, lambda_addr.port()))
+            .await
+            .ok();
+
+        let (moto, aws_endpoint) = match &options.aws {
+            AwsEndpoint::StartMoto(program) => {
+                let moto = MotoServer::start(program).await?;
+                let endpoint = moto.endpoint().to_owned();
+                (Some(moto), endpoint)
+            }
+            AwsEndpoint::Existing(endpoint) => (None, endpoint.trim_end_matches('/').to_owned()),
+        };
+        let clients = AwsClients::new(&aws_endpoint, &options.stack.region).await;
+
+        let mut resources = StackResources::new();
+        name_serverless_resources(&template, scope, &api_endpoints, &mut resources)?;
+        if implicit_api && resources.get(IMPLICIT_HTTP_API).is_none() {
+            resources.insert(http_api(&options.stack, IMPLICIT_HTTP_API, &api_endpoints));
+        }
+        provision_stack(&template, scope, &clients, &mut resources).await?;
+
+        let functions = resolve_functions(&template, scope, &resources, &located)?;
+        for (function, event, event_type) in undriven_events(&functions) {
+            tracing::warn!(%function, %event, %event_type, "this event type is not driven locally yet; the function only runs when invoked");
+        }
+        let mut settings = LambdaSettings::new(
+            &options.stack.region,
+            &aws_endpoint,
+            options.log_sink.clone(),
+        );
+        settings.queue_timeout = options.queue_timeout;
+        let lambda = Arc::new(LambdaService::new(
+            function_configs(&functions, options.max_instances),
+            settings,
+        ));
+        let invoker: Arc<dyn Invoke> = lambda.clone();
+
+        let api_configs =
+            http_api_configs(&template, scope, &resources, &functions, &aws_endpoint)?;
+        let subscriptions =
+            dynamodb_stream_subscriptions(&functions, &resources, &options.stack.region)?;
+
+        let mut tasks = Vec::new();
+        for listener in std::iter::once(lambda_v4).chain(lambda_v6) {
+            let service = lambda.clone();
+            tasks.push(AbortOnDropHandle::new(tokio::spawn(async move {
+                if let Err(err) = invoke_api::serve(listener, service).await {
+                    tracing::error!(%err, "the Lambda API stopped");
+                }
+            })));
+        }
+        let mut apis = Vec::new();
+        for (logical_id, config) in api_configs {
+            let Some(listener) = api_listeners.remove(&logical_id) else {
+                continue;
+            };
+            let base = api_endpoints.get(&logical_id).cloned().unwrap_or_default();
+            let url = if config.stage == "$default" {
+                base
+            } else {
+                format!("{base}/{}", config.stage)
+            };
+            apis.push(ServedApi {
+                logical_id: logical_id.clone(),
+                url,
+                config: config.clone(),
+            });
+            let invoker = invoker.clone();
+            tasks.push(AbortOnDropHandle::new(tokio::spawn(async move {
+                if let Err(err) = cfp_local_http_api::serve(listener, config, invoker).await {
+                    tracing::error!(api = %logical_id, %err, "the HTTP API stopped");
+                }
+            })));
+        }
+        let stream_clients = StreamClients {
+            streams: clients.dynamodb_streams.clone(),
+            sqs: clients.sqs.clone(),
+        };
+        for subscription in &subscriptions {
+            let subscription = subscription.clone();
+            let clients = stream_clients.clone();
+            let invoker = invoker.clone();
+            tasks.push(AbortOnDropHandle::new(tokio::spawn(async move {
+                let function = subscription.function.clone();
+                let stream = subscription.stream_arn.clone();
+                if let Err(err) = cfp_local_event_sources::run_dynamodb_stream(subscription, clients, invoker).await {
+                    tracing::error!(%function, %stream, %err, "a DynamoDB stream event source stopped");
+                }
+            })));
+        }
+
+        let info = StackInfo::from_resources(
+            &resources,
+            &aws_endpoint,
+            &options.stack.region,
+            apis.first().map(|a| a.url.clone()),
+            &format!("http://{lambda_addr}"),
+        );
+        Ok(LocalStack {
+            info,
+            lambda,
+            resources,
+            apis,
+            stream_subscriptions: subscriptions,
+            tasks,
+            moto,
+        })
+    }
+
+    /// Stops the servers and event sources, every function instance, then moto.
+    pub async fn shutdown(mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        self.lambda.shutdown().await;
+        if let Some(moto) = self.moto.take() {
+            moto.stop().await;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! From the template and the created resources to what runs: the functions the Lambda service
+//! runs, the HTTP APIs' routes, the stream subscriptions. Everything comes from the template.
+
+pub mod error;
+pub mod functions;
+pub mod http_api;
+pub mod stream_subscriptions;
+
+pub use error::WiringError;
+pub use functions::{
+    LocatedFunction, ResolvedFunction, check_binaries, function_configs, locate_functions,
+    resolve_functions,
+};
+pub use http_api::{http_api_configs, http_api_ids, uses_implicit_api};
+pub use stream_subscriptions::{dynamodb_stream_subscriptions, undriven_events};
+
+#[cfg(test)]
+mod real_template_tests;

@@ -1,0 +1,332 @@
+//! The repository's own template.yaml must parse and wire up: its routes, authorizer, CORS,
+//! function environments and stream subscription come out as the template says.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cfp_local_event_sources::{OnFailureDestination, StartingPosition};
+use serde_json::json;
+
+use super::*;
+use crate::provision::{cognito, dynamodb, name_serverless_resources, ses_identities, sqs};
+use crate::stack_resources::{PhysicalResource, StackResources};
+use crate::template::{
+    FUNCTION_TYPE, FunctionCode, ParameterValues, Scope, StackSettings, Template,
+    evaluate_conditions,
+};
+
+const POOL: &str = "eu-central-1_Pool0001";
+const CLIENT: &str = "client0001";
+const STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-CfpTable-X/stream/2026-01-01T00:00:00.000";
+const QUEUE_URL: &str = "http://127.0.0.1:5000/123456789012/cfp-local-StreamFailureQueue-X";
+const QUEUE_ARN: &str = "arn:aws:sqs:eu-central-1:123456789012:cfp-local-StreamFailureQueue-X";
+
+fn template_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
+}
+
+/// What provisioning would have recorded for the template's resources.
+fn created_resources() -> StackResources {
+    let mut resources = StackResources::new();
+    resources.insert(
+        PhysicalResource::new("CfpTable", dynamodb::TABLE_TYPE, "cfp-local-CfpTable-X")
+            .with(
+                "Arn",
+                "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-CfpTable-X",
+            )
+            .with("StreamArn", STREAM),
+    );
+    resources.insert(
+        PhysicalResource::new("StreamFailureQueue", sqs::QUEUE_TYPE, QUEUE_URL)
+            .with("Arn", QUEUE_ARN),
+    );
+    resources.insert(PhysicalResource::new(
+        "UserPool",
+        cognito::USER_POOL_TYPE,
+        POOL,
+    ));
+    resources.insert(PhysicalResource::new(
+        "UserPoolClient",
+        cognito::USER_POOL_CLIENT_TYPE,
+        CLIENT,
+    ));
+    resources.insert(PhysicalResource::new(
+        "AdminsGroup",
+        cognito::USER_POOL_GROUP_TYPE,
+        "admins",
+    ));
+    resources
+}
+
+#[test]
+fn the_real_template_wires_up() {
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let stack = StackSettings::default();
+    let parameters =
+        ParameterValues::resolve(&template.parameters, &[]).expect("parameters have defaults");
+    let conditions = evaluate_conditions(
+        &template.conditions,
+        &template.mappings,
+        &stack,
+        &parameters,
+    )
+    .expect("conditions");
+    let scope = Scope {
+        stack: &stack,
+        parameters: &parameters,
+        conditions: &conditions,
+        mappings: &template.mappings,
+    };
+    let mut resources = created_resources();
+    let endpoints = BTreeMap::from([("HttpApi".to_owned(), "http://127.0.0.1:3000".to_owned())]);
+    name_serverless_resources(&template, scope, &endpoints, &mut resources).expect("names");
+    let api_id = resources
+        .reference("HttpApi")
+        .expect("the HttpApi has an id")
+        .to_owned();
+    assert_eq!(
+        resources
+            .get("HttpApi")
+            .and_then(|a| a.attribute_str("ApiEndpoint")),
+        Some("http://127.0.0.1:3000")
+    );
+
+    // The functions' crates are another engineer's; stand in for their location.
+    let located: Vec<LocatedFunction> = template
+        .resources_of_type(FUNCTION_TYPE)
+        .map(|f| LocatedFunction {
+            logical_id: f.logical_id.clone(),
+            code: FunctionCode {
+                crate_dir: PathBuf::from("/nowhere"),
+                package_name: f.logical_id.to_lowercase(),
+                binary_name: f.logical_id.to_lowercase(),
+            },
+            binary: PathBuf::from("/nowhere/bin"),
+        })
+        .collect();
+    let functions =
+        resolve_functions(&template, scope, &resources, &located).expect("functions resolve");
+    let function = |id: &str| {
+        functions
+            .iter()
+            .find(|f| f.located.logical_id == id)
+            .unwrap_or_else(|| panic!("{id} is in the template"))
+    };
+
+    // Globals merge into every function; references resolve to the created resources.
+    let create_event = function("CreateEventFunction");
+    assert_eq!(
+        create_event.settings.environment["CFP_TABLE"],
+        "cfp-local-CfpTable-X"
+    );
+    assert_eq!(create_event.settings.environment["RUST_LOG"], "info");
+    assert_eq!(create_event.settings.timeout, Duration::from_secs(10));
+    assert_eq!(create_event.settings.memory_size_mb, 128);
+    assert!(
+        create_event
+            .function_name
+            .starts_with("cfp-local-CreateEventFunction-")
+    );
+    let mailer = function("SendCfpSubmittedEmailFunction");
+    assert_eq!(
+        mailer.settings.environment["SENDER_ADDRESS"],
+        "cfp@example.org"
+    );
+
+    // The HTTP API: routes, the Cognito JWT authorizer, CORS.
+    let apis = http_api_configs(
+        &template,
+        scope,
+        &resources,
+        &functions,
+        "http://127.0.0.1:5000",
+    )
+    .expect("APIs");
+    assert_eq!(apis.len(), 1);
+    let (logical_id, api) = &apis[0];
+    assert_eq!(logical_id, "HttpApi");
+    assert_eq!(api.api_id, api_id);
+    assert_eq!(api.stage, "$default");
+    assert_eq!(
+        (api.account_id.as_str(), api.region.as_str()),
+        ("123456789012", "eu-central-1")
+    );
+    let route = |method: &str, path: &str| {
+        api.routes
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .unwrap_or_else(|| panic!("route {method} {path}"))
+    };
+    let post_events = route("POST", "/events");
+    assert_eq!(post_events.function, "CreateEventFunction");
+    let authorizer = post_events
+        .authorizer
+        .as_ref()
+        .expect("POST /events needs a token");
+    assert_eq!(authorizer.name, "CognitoAuthorizer");
+    assert_eq!(
+        authorizer.issuer,
+        format!("https://cognito-idp.eu-central-1.amazonaws.com/{POOL}")
+    );
+    assert_eq!(authorizer.audience, vec![CLIENT.to_owned()]);
+    assert_eq!(
+        authorizer.jwks_uri,
+        format!("http://127.0.0.1:5000/{POOL}/.well-known/jwks.json")
+    );
+    assert_eq!(authorizer.identity_source, "$request.header.Authorization");
+    let get_event = route("GET", "/events/{event}");
+    assert_eq!(get_event.function, "GetEventFunction");
+    assert!(
+        get_event.authorizer.is_none(),
+        "GET /events/{{event}} is public"
+    );
+    assert_eq!(
+        route("POST", "/events/{event}/cfps").function,
+        "CreateCfpFunction"
+    );
+    assert!(
+        route("GET", "/events/{event}/cfps/{id}")
+            .authorizer
+            .is_some()
+    );
+    let cors = api.cors.as_ref().expect("CORS");
+    assert_eq!(cors.allow_origins, vec!["*"]);
+    assert!(cors.allow_methods.contains(&"PATCH".to_owned()));
+    assert!(cors.allow_headers.contains(&"idempotency-key".to_owned()));
+    assert_eq!(cors.expose_headers, vec!["etag", "location"]);
+    assert_eq!(cors.max_age, Some(600));
+
+    // The stream subscription of the submitted-email function.
+    let subscriptions = dynamodb_stream_subscriptions(&functions, &resources, "eu-central-1")
+        .expect("subscriptions");
+    let stream = subscriptions
+        .iter()
+        .find(|s| s.function == "SendCfpSubmittedEmailFunction")
+        .expect("the mailer is subscribed");
+    assert_eq!(stream.stream_arn, STREAM);
+    assert_eq!(stream.starting_position, StartingPosition::TrimHorizon);
+    assert_eq!(stream.batch_size, 10);
+    assert_eq!(stream.maximum_batching_window, Duration::from_secs(1));
+    assert_eq!(stream.maximum_retry_attempts, Some(3));
+    assert_eq!(stream.maximum_record_age, None);
+    assert!(stream.bisect_batch_on_function_error && stream.report_batch_item_failures);
+    assert_eq!(
+        stream.filters,
+        vec![
+            json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["Proposal"]}}}})
+        ]
+    );
+    let Some(OnFailureDestination::Sqs {
+        queue_url,
+        queue_arn,
+    }) = &stream.on_failure
+    else {
+        panic!("the failures go to the queue: {:?}", stream.on_failure)
+    };
+    assert_eq!(
+        (queue_url.as_str(), queue_arn.as_str()),
+        (QUEUE_URL, QUEUE_ARN)
+    );
+    assert_eq!(stream.region, "eu-central-1");
+
+    // The SES identity deployment expects, verified locally before anything runs.
+    assert_eq!(
+        ses_identities(&template, scope, &resources).expect("identities"),
+        vec!["example.org"]
+    );
+
+    // Function configurations: the template's reserved concurrency (none) keeps the CLI's cap.
+    let configs = function_configs(&functions, 10);
+    assert!(configs.iter().all(|c| c.max_concurrency == 10));
+}
+
+#[test]
+fn parameter_overrides_reach_the_functions() {
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let stack = StackSettings::default();
+    let overrides = [(
+        "SenderAddress".to_owned(),
+        "noreply@conf.example".to_owned(),
+    )];
+    let parameters =
+        ParameterValues::resolve(&template.parameters, &overrides).expect("parameters");
+    let conditions = BTreeMap::new();
+    let scope = Scope {
+        stack: &stack,
+        parameters: &parameters,
+        conditions: &conditions,
+        mappings: &template.mappings,
+    };
+    let mut resources = created_resources();
+    name_serverless_resources(&template, scope, &BTreeMap::new(), &mut resources).expect("names");
+    let located = vec![LocatedFunction {
+        logical_id: "SendCfpSubmittedEmailFunction".into(),
+        code: FunctionCode {
+            crate_dir: PathBuf::from("/nowhere"),
+            package_name: "mailer".into(),
+            binary_name: "mailer".into(),
+        },
+        binary: PathBuf::from("/nowhere/mailer"),
+    }];
+    let functions = resolve_functions(&template, scope, &resources, &located).expect("resolves");
+    assert_eq!(
+        functions[0].settings.environment["SENDER_ADDRESS"],
+        "noreply@conf.example"
+    );
+}
+
+#[test]
+fn a_missing_resource_is_a_startup_error_naming_it() {
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let stack = StackSettings::default();
+    let parameters = ParameterValues::resolve(&template.parameters, &[]).expect("parameters");
+    let conditions = BTreeMap::new();
+    let scope = Scope {
+        stack: &stack,
+        parameters: &parameters,
+        conditions: &conditions,
+        mappings: &template.mappings,
+    };
+    // No CfpTable: every function that refers to it must fail, naming it.
+    let mut resources = StackResources::new();
+    resources.mark_unavailable("CfpTable", "is not created yet");
+    let located = vec![LocatedFunction {
+        logical_id: "CreateEventFunction".into(),
+        code: FunctionCode {
+            crate_dir: PathBuf::from("/nowhere"),
+            package_name: "create-event".into(),
+            binary_name: "create-event".into(),
+        },
+        binary: PathBuf::from("/nowhere/create-event"),
+    }];
+    let err = resolve_functions(&template, scope, &resources, &located).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("CreateEventFunction") && message.contains("CfpTable"),
+        "{message}"
+    );
+}
+
+#[test]
+fn binaries_are_checked_with_the_build_command_to_run() {
+    let located = vec![LocatedFunction {
+        logical_id: "CreateEventFunction".into(),
+        code: FunctionCode {
+            crate_dir: PathBuf::from("/nowhere"),
+            package_name: "create-event".into(),
+            binary_name: "create-event".into(),
+        },
+        binary: PathBuf::from("/nowhere/target/release/create-event"),
+    }];
+    let err = check_binaries(&located, "release").unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("cargo build --release -p create-event"),
+        "{message}"
+    );
+    assert!(
+        message.contains("/nowhere/target/release/create-event"),
+        "{message}"
+    );
+}

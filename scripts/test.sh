@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The test suite behind `make test` (which has already linted and built the binaries):
+#   1. every crate's own tests (unit tests; integration tests that start their own moto);
+#   2. the end-to-end tests (tests/) against a local stack started here and stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MOTO_SERVER="$PWD/.venv/moto/bin/moto_server"
+STACK_FILE="$PWD/target/local/test-stack.json"
+STACK_LOG="$PWD/target/local/test-stack.log"
+export CFP_MOTO_SERVER="$MOTO_SERVER"
+
+echo "==> crate tests"
+cargo test --workspace --exclude cfp-e2e
+
+echo "==> end-to-end tests against the local stack"
+mkdir -p target/local
+rm -f "$STACK_FILE"
+target/debug/cfp-local up --moto-server "$MOTO_SERVER" --api-port 0 --lambda-port 0 \
+  --stack-file "$STACK_FILE" >"$STACK_LOG" 2>&1 &
+stack_pid=$!
+stop_stack() {
+  kill -INT "$stack_pid" 2>/dev/null || true
+  wait "$stack_pid" 2>/dev/null || true
+}
+trap stop_stack EXIT
+
+for _ in $(seq 1 120); do
+  [ -f "$STACK_FILE" ] && break
+  if ! kill -0 "$stack_pid" 2>/dev/null; then
+    echo "the local stack exited before it was up; its log:" >&2
+    cat "$STACK_LOG" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+if [ ! -f "$STACK_FILE" ]; then
+  echo "the local stack did not come up within 60 s; its log:" >&2
+  cat "$STACK_LOG" >&2
+  exit 1
+fi
+
+status=0
+CFP_STACK_FILE="$STACK_FILE" CFP_STACK_LOG="$STACK_LOG" cargo test -p cfp-e2e -- --test-threads 8 || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "==> end-to-end tests failed; the last 200 lines of the local stack's log ($STACK_LOG):" >&2
+  tail -n 200 "$STACK_LOG" >&2
+fi
+exit "$status"
