@@ -82,12 +82,131 @@ async fn every_sample_event_runs_through_its_handler() {
         "send-cfp-submitted-email: {batch}"
     );
 
+    // The decision sample confirms the sample proposal: its speaker has the confirmation email.
+    let batch = run(stack, "send-cfp-confirmed-email").await;
+    assert_eq!(
+        batch["batchItemFailures"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        0,
+        "send-cfp-confirmed-email: {batch}"
+    );
+    let accepted = stack
+        .emails_to("ada@example.org")
+        .await
+        .into_iter()
+        .filter(|mail| {
+            mail.subject.starts_with("Accepted") && mail.subject.contains("Zero-cost idling")
+        })
+        .count();
+    assert_eq!(
+        accepted, 1,
+        "send-cfp-confirmed-email sent one confirmation"
+    );
+    // The outbox sample: the sample talk's confirmation and update, each recorded as published.
+    let batch = run(stack, "publish-cfp-events").await;
+    assert_eq!(
+        batch["batchItemFailures"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        0,
+        "publish-cfp-events: {batch}"
+    );
+    for key in ["2#TalkConfirmed", "3#TalkUpdated"] {
+        let pk = format!("DEDUPE#cfp-talk-event#019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c#{key}");
+        let record = stack
+            .dynamodb
+            .get_item()
+            .table_name(stack.cfp_table())
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.clone()))
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("DEDUPE".into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("reading the dedupe record")
+            .item;
+        let state = record
+            .as_ref()
+            .and_then(|item| item.get("state")?.as_s().ok().cloned());
+        assert_eq!(
+            state.as_deref(),
+            Some("sent"),
+            "publish-cfp-events: {pk}: {record:?}"
+        );
+    }
+
+    // The picture form for the sample proposal: 200 when a sample run created a proposal with
+    // the sample's id, else the handler's own 404 problem.
+    let form = run(stack, "create-picture-upload").await;
+    match form["statusCode"].as_u64() {
+        Some(200) => {
+            let body: Value = serde_json::from_str(form["body"].as_str().unwrap_or("")).unwrap();
+            assert!(
+                body["fields"]["policy"].is_string(),
+                "create-picture-upload: {form}"
+            );
+        }
+        Some(404) => assert!(
+            form["body"]
+                .as_str()
+                .unwrap_or("")
+                .contains("proposal-not-found"),
+            "create-picture-upload: {form}"
+        ),
+        _ => panic!("create-picture-upload: {form}"),
+    }
+    // The sample names an example bucket, not the local one: the handler reports it skipped.
+    let pictures = run(stack, "update-cfp-picture").await;
+    assert_eq!(pictures["skipped"], 1, "update-cfp-picture: {pictures}");
+    assert_eq!(
+        pictures["uploads"],
+        serde_json::json!([]),
+        "update-cfp-picture: {pictures}"
+    );
+
+    // The review flow. The team sample makes rita a reviewer of devconf-2027 and the listing
+    // sample lists its submitted proposals: both 200. The change samples name the fixed sample
+    // proposal id: 200 when a proposal with that id exists here, else the handler's own problem
+    // (404 no such proposal; 409/412 when an earlier run or sample changed it already).
+    let team = run(stack, "update-event-team").await;
+    assert_eq!(team["statusCode"], 200, "update-event-team: {team}");
+    let list = run(stack, "list-cfps").await;
+    assert_eq!(list["statusCode"], 200, "list-cfps: {list}");
+    let page: Value = serde_json::from_str(list["body"].as_str().unwrap_or("")).unwrap_or_default();
+    assert!(page["items"].is_array(), "list-cfps: {list}");
+    for name in ["update-cfp", "withdraw-cfp", "confirm-cfp", "reject-cfp"] {
+        let answer = run(stack, name).await;
+        let status = answer["statusCode"].as_u64().unwrap_or(0);
+        let problem = answer["body"].as_str().unwrap_or("");
+        assert!(
+            status == 200
+                || (matches!(status, 404 | 409 | 412)
+                    && problem.contains("tag:cfp.example.org,2026:problems/")),
+            "{name}: {answer}"
+        );
+    }
+
     let covered = [
         "create-cfp",
+        "create-picture-upload",
+        "update-cfp-picture",
         "create-event",
         "get-cfp",
         "get-event",
+        "publish-cfp-events",
+        "send-cfp-confirmed-email",
         "send-cfp-submitted-email",
+        "update-event-team",
+        "list-cfps",
+        "update-cfp",
+        "withdraw-cfp",
+        "confirm-cfp",
+        "reject-cfp",
     ];
     for name in &names {
         assert!(

@@ -1,21 +1,27 @@
 //! `POST /events/{event}/cfps`: a signed-in speaker submits a proposal while the CfP is open.
 
-use cfp_domain::ports::{EventStore, ProposalStore};
+use cfp_domain::ports::{EventStore, IdempotencyStore, ProposalStore};
 use cfp_domain::proposal::{NewProposalRequest, ProposalView};
 use cfp_domain::use_cases;
 use cfp_http::{
-    ApiError, Body, JsonResponse, Request, Response, caller, json_body, path_parameter, respond,
+    ApiError, Body, JsonResponse, Request, Response, caller, idempotent, json_body, path_parameter,
+    respond,
 };
 use chrono::{DateTime, Utc};
 
-/// 201 with `Location`, `ETag` and the proposal, or a problem.
+/// 201 with `Location`, `ETag` and the proposal, or a problem. A retry with the same
+/// `Idempotency-Key` gets the same answer and stores no second proposal.
 pub async fn handle(
     request: Request,
     events: &dyn EventStore,
     proposals: &dyn ProposalStore,
+    idempotency: &dyn IdempotencyStore,
     now: DateTime<Utc>,
 ) -> Response<Body> {
-    respond(create_cfp(&request, events, proposals, now).await)
+    idempotent(request, idempotency, now, |request| async move {
+        respond(create_cfp(&request, events, proposals, now).await)
+    })
+    .await
 }
 
 async fn create_cfp(
@@ -73,7 +79,7 @@ mod tests {
     }
 
     async fn call(store: &InMemoryStore, event: &Value, now: DateTime<Utc>) -> Response<Body> {
-        handle(request(event), store, store, now).await
+        handle(request(event), store, store, store, now).await
     }
 
     #[tokio::test]
@@ -252,6 +258,32 @@ mod tests {
             "payload-too-large",
         );
         assert_eq!(store.proposal_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_idempotency_key_stores_one_proposal_and_refuses_another_body() {
+        let store = store_with_sample_event().await;
+        let mut event = sample();
+        event["headers"]["idempotency-key"] = "submit-once".into();
+        let first = call(&store, &event, test_data::before_close()).await;
+        let again = call(&store, &event, test_data::before_close()).await;
+        assert_eq!(first.status().as_u16(), 201, "{first:?}");
+        assert_eq!(again.status().as_u16(), 201, "{again:?}");
+        assert_eq!(body_json(&again), body_json(&first));
+        assert_eq!(header(&again, "location"), header(&first, "location"));
+        assert_eq!(store.proposal_count(), 1);
+
+        let mut other = event.clone();
+        let mut body: Value =
+            serde_json::from_str(other["body"].as_str().expect("body")).expect("json");
+        body["title"] = Value::String("Another title".into());
+        set_body(&mut other, &body.to_string(), Some("application/json"));
+        assert_problem(
+            &call(&store, &other, test_data::before_close()).await,
+            422,
+            "idempotency-key-reused",
+        );
+        assert_eq!(store.proposal_count(), 1);
     }
 
     #[tokio::test]

@@ -15,7 +15,9 @@ async fn main() -> Result<(), Error> {
     let store = &store;
 
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(create_cfp::handle(request, store, store, chrono::Utc::now()).await)
+        Ok::<_, Infallible>(
+            create_cfp::handle(request, store, store, store, chrono::Utc::now()).await,
+        )
     }))
     .await
 }

@@ -1,18 +1,25 @@
 //! `POST /events`: an admin sets up an event and becomes its first organiser.
 
 use cfp_domain::event::{NewEventRequest, PublicEvent};
-use cfp_domain::ports::EventStore;
+use cfp_domain::ports::{EventStore, IdempotencyStore};
 use cfp_domain::use_cases;
-use cfp_http::{ApiError, Body, JsonResponse, Request, Response, caller, json_body, respond};
+use cfp_http::{
+    ApiError, Body, JsonResponse, Request, Response, caller, idempotent, json_body, respond,
+};
 use chrono::{DateTime, Utc};
 
-/// 201 with `Location` and the public event, or a problem.
+/// 201 with `Location` and the public event, or a problem. A retry with the same
+/// `Idempotency-Key` gets the same answer.
 pub async fn handle(
     request: Request,
     events: &dyn EventStore,
+    idempotency: &dyn IdempotencyStore,
     now: DateTime<Utc>,
 ) -> Response<Body> {
-    respond(create_event(&request, events, now).await)
+    idempotent(request, idempotency, now, |request| async move {
+        respond(create_event(&request, events, now).await)
+    })
+    .await
 }
 
 async fn create_event(
@@ -53,7 +60,7 @@ mod tests {
     }
 
     async fn call(store: &InMemoryStore, event: &Value) -> Response<Body> {
-        handle(request(event), store, test_data::before_close()).await
+        handle(request(event), store, store, test_data::before_close()).await
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let store = &store;
 
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(create_event::handle(request, store, chrono::Utc::now()).await)
+        Ok::<_, Infallible>(create_event::handle(request, store, store, chrono::Utc::now()).await)
     }))
     .await
 }

@@ -15,6 +15,14 @@ pub enum StartingPosition {
     Latest,
 }
 
+/// The SDK clients the S3 and SNS event sources need.
+#[derive(Debug, Clone)]
+pub struct NotificationClients {
+    pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sns: aws_sdk_sns::Client,
+}
+
 /// Where a batch goes once its retries are spent (`DestinationConfig.OnFailure`).
 #[derive(Debug, Clone)]
 pub enum OnFailureDestination {

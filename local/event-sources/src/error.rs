@@ -24,4 +24,19 @@ pub enum Error {
         function: String,
         stream_arn: String,
     },
+    #[error("bucket {bucket}: cannot wire its notifications to the functions: {message}")]
+    S3Setup { bucket: String, message: String },
+    #[error("function {function}: event {event} cannot subscribe to {topic_arn}: {message}")]
+    SnsSetup {
+        function: String,
+        event: String,
+        topic_arn: String,
+        message: String,
+    },
+    #[error("function {function}: the stream {stream_arn} event source did not start: {message}")]
+    StreamStart {
+        function: String,
+        stream_arn: String,
+        message: String,
+    },
 }

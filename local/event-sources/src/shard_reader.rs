@@ -77,8 +77,10 @@ pub(crate) async fn read_shard(
     shard_id: String,
     start: ShardStart,
     checkpoint: Checkpoint,
+    started: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> String {
     let mut reader = ShardReader {
+        started,
         mapping: &mapping,
         shard_id: &shard_id,
         start,
@@ -102,6 +104,9 @@ enum NewIterator {
 }
 
 struct ShardReader<'a> {
+    /// Told once the reader holds its first iterator (or knows the shard has nothing to read), so
+    /// that records written from then on are sure to be read.
+    started: Option<tokio::sync::oneshot::Sender<()>>,
     mapping: &'a StreamMapping,
     shard_id: &'a str,
     /// Where a new iterator starts: the original start, then after each record read.
@@ -147,6 +152,13 @@ impl ShardReader<'_> {
         }
     }
 
+    fn signal_started(&mut self) {
+        if let Some(started) = self.started.take() {
+            // Nobody waiting any more is fine.
+            let _ = started.send(());
+        }
+    }
+
     fn window_passed(&self) -> bool {
         self.window_opened.is_some_and(|opened| {
             opened.elapsed() >= self.mapping.subscription.maximum_batching_window
@@ -172,8 +184,12 @@ impl ShardReader<'_> {
         let iterator = match self.iterator.take() {
             Some(iterator) => iterator,
             None => match self.new_iterator().await {
-                NewIterator::Ready(iterator) => iterator,
+                NewIterator::Ready(iterator) => {
+                    self.signal_started();
+                    iterator
+                }
                 NewIterator::ShardDone => {
+                    self.signal_started();
                     self.ended = true;
                     return;
                 }

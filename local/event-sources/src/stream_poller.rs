@@ -44,8 +44,11 @@ enum DescribeFailure {
 }
 
 /// Runs the mapping until the task is dropped. Returns only if the stream does not exist when the
-/// mapping starts.
-pub(crate) async fn run(mapping: Arc<StreamMapping>) -> Result<(), Error> {
+/// mapping starts. `ready` is told once every shard of the first listing is being read.
+pub(crate) async fn run(
+    mapping: Arc<StreamMapping>,
+    mut ready: Option<tokio::sync::oneshot::Sender<()>>,
+) -> Result<(), Error> {
     let mut shards: HashMap<String, ShardEntry> = HashMap::new();
     let mut readers: JoinSet<String> = JoinSet::new();
     let mut reader_shards: HashMap<tokio::task::Id, String> = HashMap::new();
@@ -62,6 +65,7 @@ pub(crate) async fn run(mapping: Arc<StreamMapping>) -> Result<(), Error> {
                 backoff.reset();
                 let initial = first_listing.then_some(mapping.subscription.starting_position);
                 first_listing = false;
+                let mut started = Vec::new();
                 for (shard, start) in ready_shards(&listing, &shards, initial) {
                     match start {
                         None => {
@@ -85,11 +89,17 @@ pub(crate) async fn run(mapping: Arc<StreamMapping>) -> Result<(), Error> {
                                 .unwrap_or_default();
                             let start = checkpoint.get().map_or(start, ShardStart::After);
                             debug!(function = mapping.function(), shard = shard.as_str(), start = ?start, "reading shard");
+                            let signal = ready.is_some().then(|| {
+                                let (tx, rx) = tokio::sync::oneshot::channel();
+                                started.push(rx);
+                                tx
+                            });
                             let handle = readers.spawn(read_shard(
                                 Arc::clone(&mapping),
                                 shard.clone(),
                                 start,
                                 checkpoint.clone(),
+                                signal,
                             ));
                             reader_shards.insert(handle.id(), shard.clone());
                             shards.insert(
@@ -101,6 +111,15 @@ pub(crate) async fn run(mapping: Arc<StreamMapping>) -> Result<(), Error> {
                             );
                         }
                     }
+                }
+                if let Some(ready) = ready.take() {
+                    tokio::spawn(async move {
+                        for reader in started {
+                            // A reader that died is restarted; it no longer holds up the start.
+                            let _ = reader.await;
+                        }
+                        let _ = ready.send(());
+                    });
                 }
                 mapping.timing.shard_discovery_interval
             }

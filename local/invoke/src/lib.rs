@@ -32,3 +32,76 @@ pub enum InvokeError {
 pub trait Invoke: Send + Sync + 'static {
     async fn invoke(&self, function: &str, payload: Bytes) -> Result<Bytes, InvokeError>;
 }
+
+impl InvokeError {
+    /// Whether the function itself ran and failed (an error, a crash or a timeout), as opposed to
+    /// never running at all (throttled, unknown function).
+    pub fn is_function_failure(&self) -> bool {
+        matches!(
+            self,
+            InvokeError::FunctionError { .. }
+                | InvokeError::RuntimeExited(_)
+                | InvokeError::Timeout(_)
+        )
+    }
+
+    /// The JSON error document the Invoke API answers for a function failure (the payload the
+    /// function posted, or Lambda's own `Sandbox.Timedout` / `Runtime.ExitError` document);
+    /// `None` when the function never ran.
+    pub fn error_document(&self, request_id: &str) -> Option<Bytes> {
+        let (error_type, message) = match self {
+            InvokeError::FunctionError { payload, .. } => return Some(payload.clone()),
+            InvokeError::Timeout(timeout) => (
+                "Sandbox.Timedout",
+                format!(
+                    "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
+                    timeout.as_secs_f64()
+                ),
+            ),
+            InvokeError::RuntimeExited(description) => (
+                "Runtime.ExitError",
+                format!("RequestId: {request_id} Error: Runtime exited with error: {description}"),
+            ),
+            InvokeError::Throttled | InvokeError::FunctionNotFound(_) => return None,
+        };
+        Some(Bytes::from(
+            serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_documents_of_function_failures() {
+        let posted = Bytes::from_static(br#"{"errorType":"Boom","errorMessage":"no"}"#);
+        let error = InvokeError::FunctionError {
+            error_type: "Boom".into(),
+            payload: posted.clone(),
+        };
+        assert!(error.is_function_failure());
+        assert_eq!(error.error_document("r1"), Some(posted));
+        let timeout = InvokeError::Timeout(std::time::Duration::from_millis(1500));
+        let document: serde_json::Value =
+            serde_json::from_slice(&timeout.error_document("r1").expect("a document"))
+                .expect("JSON");
+        assert_eq!(document["errorType"], "Sandbox.Timedout");
+        assert_eq!(
+            document["errorMessage"],
+            "RequestId: r1 Error: Task timed out after 1.50 seconds"
+        );
+        let exited = InvokeError::RuntimeExited("exit \"1\"".into());
+        let document: serde_json::Value =
+            serde_json::from_slice(&exited.error_document("r2").expect("a document"))
+                .expect("JSON");
+        assert_eq!(document["errorType"], "Runtime.ExitError");
+        assert!(!InvokeError::Throttled.is_function_failure());
+        assert_eq!(InvokeError::Throttled.error_document("r"), None);
+        assert_eq!(
+            InvokeError::FunctionNotFound("F".into()).error_document("r"),
+            None
+        );
+    }
+}

@@ -5,6 +5,8 @@
 //! - `{"action":"crash"}` exits the process with code 1 in the middle of the invocation;
 //! - `{"action":"fail"}` returns an error (the runtime reports it through `/invocation/{id}/error`);
 //! - `{"action":"env"}` answers its whole environment (a fixture: there is nothing secret in it);
+//! - any payload whose JSON text contains the value of `PROBE_FAIL_MARKER` (when that variable is
+//!   set) fails like `fail`: how tests make an S3 or SNS event fail;
 //! - anything else is echoed back as `{"echo": <payload>, "pid": .., "requestId": ..}`.
 //!
 //! Every answer carries the process id, so a test can tell a warm instance from a new one.
@@ -25,6 +27,12 @@ enum ProbeError {
 
 async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
     let pid = std::process::id();
+    if let Ok(marker) = std::env::var("PROBE_FAIL_MARKER")
+        && !marker.is_empty()
+        && event.payload.to_string().contains(&marker)
+    {
+        return Err(ProbeError::AskedToFail.into());
+    }
     let action = event.payload.get("action").and_then(Value::as_str);
     match action {
         Some("sleep") => {

@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
+use cfp_local_event_sources::AsyncTiming;
+
 use crate::lambda::StdoutSink;
 use crate::local_stack::{AwsEndpoint, LocalStack, LocalStackOptions};
 use crate::mail::{is_addressed_to, sent_emails};
@@ -76,6 +78,10 @@ pub struct UpArgs {
     /// Seconds a call waits for a free instance before it is throttled.
     #[arg(long, default_value_t = 3)]
     pub queue_seconds: u64,
+    /// Seconds before the first retry of a failed asynchronous event (S3, SNS, `Event`
+    /// invocations); the second waits twice as long. Lambda waits about a minute.
+    #[arg(long, default_value_t = 1)]
+    pub async_retry_seconds: u64,
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {
@@ -171,6 +177,10 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         parameter_overrides: args.parameter_overrides.clone(),
         max_instances: args.max_instances,
         queue_timeout: Duration::from_secs(args.queue_seconds),
+        async_timing: AsyncTiming {
+            first_retry_delay: Duration::from_secs(args.async_retry_seconds),
+            ..AsyncTiming::default()
+        },
         log_sink: Arc::new(StdoutSink),
     };
     let stack = LocalStack::start(options).await.with_context(|| {
@@ -258,6 +268,39 @@ fn print_banner(stack: &LocalStack, stack_file: &Path) {
         "  Stream subscriptions    {}",
         stack.stream_subscriptions.len()
     ));
+    for source in &stack.s3_sources {
+        let targets: Vec<String> = source
+            .targets
+            .iter()
+            .map(|t| {
+                let filter = match (&t.prefix, &t.suffix) {
+                    (None, None) => String::new(),
+                    (prefix, suffix) => format!(
+                        " [{}*{}]",
+                        prefix.as_deref().unwrap_or_default(),
+                        suffix.as_deref().unwrap_or_default()
+                    ),
+                };
+                format!("{} ({}{filter})", t.function, t.events.join(","))
+            })
+            .collect();
+        lines.push(format!(
+            "  Bucket                  {} -> {}",
+            source.bucket,
+            targets.join(", ")
+        ));
+    }
+    for (subscription, _) in &stack.sns_subscriptions {
+        let filter = if subscription.filter_policy.is_some() {
+            " (filter policy)"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "  Topic                   {} -> {}{filter}",
+            subscription.topic_arn, subscription.function
+        ));
+    }
     lines.push(String::new());
     lines.push("Try it:".to_owned());
     if let Some(api) = stack.apis.first() {

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cfp_local_event_sources::{DynamoDbStreamSubscription, StreamClients};
+use cfp_local_event_sources::{
+    AsyncInvoker, AsyncTiming, DynamoDbStreamSubscription, NotificationClients, PollerTiming,
+    S3NotificationSource, SnsSubscription, StreamClients,
+};
 use cfp_local_http_api::HttpApiConfig;
 use cfp_local_invoke::Invoke;
 use tokio::net::TcpListener;
@@ -28,8 +31,9 @@ use crate::template::{
     evaluate_conditions,
 };
 use crate::wiring::{
-    WiringError, check_binaries, dynamodb_stream_subscriptions, function_configs, http_api_configs,
-    http_api_ids, locate_functions, resolve_functions, undriven_events, uses_implicit_api,
+    WiringError, async_invoke_configs, check_binaries, dynamodb_stream_subscriptions,
+    function_configs, http_api_configs, http_api_ids, locate_functions, resolve_functions,
+    s3_notification_sources, sns_subscriptions, undriven_events, uses_implicit_api,
 };
 
 /// Where the AWS endpoint comes from.
@@ -60,6 +64,8 @@ pub struct LocalStackOptions {
     pub max_instances: usize,
     /// How long a call waits for a free instance before it is throttled.
     pub queue_timeout: Duration,
+    /// Pacing of asynchronous invocations (S3, SNS, `Event`): the pauses before retries.
+    pub async_timing: AsyncTiming,
     pub log_sink: Arc<dyn LogSink>,
 }
 
@@ -83,6 +89,18 @@ pub enum LocalStackError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(
+        "port {} for the {what} is already in use: is another `cfp-local up` running? Stop it, or pick another port with {option} (0 takes any free port)",
+        addr.port()
+    )]
+    PortInUse {
+        what: String,
+        addr: SocketAddr,
+        /// The `cfp-local up` option that sets the port.
+        option: &'static str,
+    },
+    #[error(transparent)]
+    EventSource(#[from] cfp_local_event_sources::Error),
 }
 
 /// An HTTP API being served.
@@ -101,18 +119,35 @@ pub struct LocalStack {
     pub resources: StackResources,
     pub apis: Vec<ServedApi>,
     pub stream_subscriptions: Vec<DynamoDbStreamSubscription>,
+    /// The buckets whose notifications reach functions.
+    pub s3_sources: Vec<S3NotificationSource>,
+    /// The functions' topic subscriptions, each with its subscription ARN.
+    pub sns_subscriptions: Vec<(SnsSubscription, String)>,
+    pub async_invoker: Arc<AsyncInvoker>,
     tasks: Vec<AbortOnDropHandle<()>>,
     moto: Option<MotoServer>,
 }
 
-async fn bind(what: &str, addr: SocketAddr) -> Result<TcpListener, LocalStackError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| LocalStackError::Bind {
-            what: what.to_owned(),
-            addr,
-            source,
-        })
+async fn bind(
+    what: &str,
+    addr: SocketAddr,
+    option: &'static str,
+) -> Result<TcpListener, LocalStackError> {
+    TcpListener::bind(addr).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse && addr.port() != 0 {
+            LocalStackError::PortInUse {
+                what: what.to_owned(),
+                addr,
+                option,
+            }
+        } else {
+            LocalStackError::Bind {
+                what: what.to_owned(),
+                addr,
+                source,
+            }
+        }
+    })
 }
 
 impl LocalStack {
@@ -157,6 +192,7 @@ impl LocalStack {
             let listener = bind(
                 &format!("HTTP API {logical_id}"),
                 (Ipv4Addr::LOCALHOST, port).into(),
+                "--api-port",
             )
             .await?;
             let addr = listener
@@ -172,6 +208,7 @@ impl LocalStack {
         let lambda_v4 = bind(
             "Lambda API",
             (Ipv4Addr::LOCALHOST, options.lambda_port).into(),
+            "--lambda-port",
         )
         .await?;
         let lambda_addr = lambda_v4
@@ -218,17 +255,26 @@ impl LocalStack {
             settings,
         ));
         let invoker: Arc<dyn Invoke> = lambda.clone();
+        let async_invoker = Arc::new(AsyncInvoker::new(
+            invoker.clone(),
+            clients.sqs.clone(),
+            async_invoke_configs(&functions, &resources)?,
+            options.async_timing.clone(),
+        ));
 
         let api_configs =
             http_api_configs(&template, scope, &resources, &functions, &aws_endpoint)?;
         let subscriptions =
             dynamodb_stream_subscriptions(&functions, &resources, &options.stack.region)?;
+        let s3_sources = s3_notification_sources(&functions, &resources)?;
+        let sns_wanted = sns_subscriptions(&functions, &resources);
 
         let mut tasks = Vec::new();
         for listener in std::iter::once(lambda_v4).chain(lambda_v6) {
             let service = lambda.clone();
+            let async_invoker = async_invoker.clone();
             tasks.push(AbortOnDropHandle::new(tokio::spawn(async move {
-                if let Err(err) = invoke_api::serve(listener, service).await {
+                if let Err(err) = invoke_api::serve(listener, service, async_invoker).await {
                     tracing::error!(%err, "the Lambda API stopped");
                 }
             })));
@@ -260,17 +306,42 @@ impl LocalStack {
             streams: clients.dynamodb_streams.clone(),
             sqs: clients.sqs.clone(),
         };
+        // Every event source is reading before start returns, so that the stack file (written
+        // after it) never announces a stack that would miss an event.
         for subscription in &subscriptions {
-            let subscription = subscription.clone();
-            let clients = stream_clients.clone();
-            let invoker = invoker.clone();
-            tasks.push(AbortOnDropHandle::new(tokio::spawn(async move {
-                let function = subscription.function.clone();
-                let stream = subscription.stream_arn.clone();
-                if let Err(err) = cfp_local_event_sources::run_dynamodb_stream(subscription, clients, invoker).await {
-                    tracing::error!(%function, %stream, %err, "a DynamoDB stream event source stopped");
-                }
-            })));
+            let run = cfp_local_event_sources::start_dynamodb_stream(
+                subscription.clone(),
+                stream_clients.clone(),
+                invoker.clone(),
+                PollerTiming::default(),
+            )
+            .await?;
+            tasks.push(AbortOnDropHandle::new(tokio::spawn(run)));
+        }
+        let notification_clients = NotificationClients {
+            sqs: clients.sqs.clone(),
+            s3: clients.s3.clone(),
+            sns: clients.sns.clone(),
+        };
+        for source in &s3_sources {
+            let run = cfp_local_event_sources::start_s3_notifications(
+                source.clone(),
+                notification_clients.clone(),
+                async_invoker.clone(),
+            )
+            .await?;
+            tasks.push(AbortOnDropHandle::new(tokio::spawn(run)));
+        }
+        let mut sns_started = Vec::new();
+        for subscription in sns_wanted {
+            let (arn, run) = cfp_local_event_sources::start_sns_subscription(
+                subscription.clone(),
+                notification_clients.clone(),
+                async_invoker.clone(),
+            )
+            .await?;
+            tasks.push(AbortOnDropHandle::new(tokio::spawn(run)));
+            sns_started.push((subscription, arn));
         }
 
         let info = StackInfo::from_resources(
@@ -286,6 +357,9 @@ impl LocalStack {
             resources,
             apis,
             stream_subscriptions: subscriptions,
+            s3_sources,
+            sns_subscriptions: sns_started,
+            async_invoker,
             tasks,
             moto,
         })
@@ -296,9 +370,37 @@ impl LocalStack {
         for task in self.tasks.drain(..) {
             task.abort();
         }
+        self.async_invoker.shutdown();
         self.lambda.shutdown().await;
         if let Some(moto) = self.moto.take() {
             moto.stop().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_taken_port_names_the_option_that_moves_it() {
+        let taken = bind(
+            "HTTP API Api",
+            (Ipv4Addr::LOCALHOST, 0).into(),
+            "--api-port",
+        )
+        .await
+        .expect("a free port");
+        let addr = taken.local_addr().expect("an address");
+        let err = bind("HTTP API Api", addr, "--api-port")
+            .await
+            .expect_err("the port is taken");
+        let text = err.to_string();
+        assert!(matches!(err, LocalStackError::PortInUse { .. }), "{text}");
+        assert!(text.contains(&format!("port {}", addr.port())), "{text}");
+        assert!(
+            text.contains("another `cfp-local up`") && text.contains("--api-port"),
+            "{text}"
+        );
     }
 }

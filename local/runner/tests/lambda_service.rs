@@ -480,7 +480,14 @@ async fn the_invoke_trait_and_bad_requests() {
         .iter()
         .filter_map(|f| f["logicalId"].as_str())
         .collect();
-    assert_eq!(ids, vec!["ProbeFunction", "SlowProbeFunction"]);
+    assert_eq!(
+        ids,
+        vec![
+            "ProbeFunction",
+            "ProbeNotificationsFunction",
+            "SlowProbeFunction"
+        ]
+    );
     let response = test
         .http
         .get(format!(

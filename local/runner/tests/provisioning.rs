@@ -303,6 +303,7 @@ async fn a_missing_binary_stops_the_start_before_moto() {
         parameter_overrides: Vec::new(),
         max_instances: 1,
         queue_timeout: std::time::Duration::from_millis(100),
+        async_timing: Default::default(),
         log_sink: std::sync::Arc::new(cfp_local::lambda::MemorySink::default()),
     };
     let err = match cfp_local::local_stack::LocalStack::start(options).await {
@@ -319,4 +320,36 @@ async fn a_missing_binary_stops_the_start_before_moto() {
         ),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_in_use_says_another_runner_may_hold_it() {
+    common::probe_binary();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = taken.local_addr().expect("an address").port();
+    // The fixture has no HTTP API, so the Lambda API's port is the one to collide on.
+    for (api_port, lambda_port, option) in [(0, port, "--lambda-port")] {
+        let options = cfp_local::local_stack::LocalStackOptions {
+            template: common::fixture_template(),
+            target_dir: common::target_dir(),
+            profile: "debug".into(),
+            // Would fail if it were started: the ports are taken first.
+            aws: cfp_local::local_stack::AwsEndpoint::StartMoto("/nonexistent/moto_server".into()),
+            api_port,
+            lambda_port,
+            stack: Default::default(),
+            parameter_overrides: Vec::new(),
+            max_instances: 1,
+            queue_timeout: std::time::Duration::from_millis(100),
+            async_timing: Default::default(),
+            log_sink: std::sync::Arc::new(cfp_local::lambda::MemorySink::default()),
+        };
+        let err = match cfp_local::local_stack::LocalStack::start(options).await {
+            Ok(_) => panic!("the start must fail"),
+            Err(err) => err.to_string(),
+        };
+        assert!(err.contains(&format!("port {port}")), "{err}");
+        assert!(err.contains("another `cfp-local up` running"), "{err}");
+        assert!(err.contains(option), "{err}");
+    }
 }

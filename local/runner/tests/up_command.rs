@@ -237,6 +237,16 @@ async fn up_serves_the_stack_and_sigterm_stops_everything() {
     let output = runner.output();
     assert!(output.contains("cfp-local is up."), "{output}");
     assert!(
+        output.contains("  Bucket ")
+            && output.contains("-> ProbeNotificationsFunction (s3:ObjectCreated:* [uploads/*])"),
+        "the banner names the bucket's notifications: {output}"
+    );
+    assert!(
+        output.contains("  Topic ")
+            && output.contains("-> ProbeNotificationsFunction (filter policy)"),
+        "the banner names the topic's subscriptions: {output}"
+    );
+    assert!(
         output.contains("[ProbeFunction] START RequestId: "),
         "function logs are forwarded: {output}"
     );

@@ -49,6 +49,37 @@ impl Caller {
         proposal.owner == self.user_id
     }
 
+    /// Organisers of this event (and of no other) run it: its team, its decisions.
+    pub fn ensure_organiser_of(&self, event: &Event) -> Result<(), CfpError> {
+        match self.role_in(event) {
+            Some(Role::Organiser) => Ok(()),
+            _ => Err(CfpError::Forbidden(
+                "only the event's organisers may do this",
+            )),
+        }
+    }
+
+    /// Organisers and reviewers of this event read all its proposals.
+    pub fn ensure_team_member_of(&self, event: &Event) -> Result<(), CfpError> {
+        match self.role_in(event) {
+            Some(Role::Organiser | Role::Reviewer) => Ok(()),
+            None => Err(CfpError::Forbidden(
+                "only the event's organisers and reviewers may list its proposals",
+            )),
+        }
+    }
+
+    /// Only the speaker who submitted a proposal changes or withdraws it.
+    pub fn ensure_owns(&self, proposal: &Proposal) -> Result<(), CfpError> {
+        if self.owns(proposal) {
+            Ok(())
+        } else {
+            Err(CfpError::Forbidden(
+                "only the speaker who submitted this proposal may change it",
+            ))
+        }
+    }
+
     /// The owner, and the organisers and reviewers of the proposal's own event.
     pub fn ensure_may_read(
         &self,

@@ -23,6 +23,25 @@ pub enum CfpError {
     CfpClosed { closed_at: DateTime<FixedOffset> },
     #[error("another invocation is sending this email right now")]
     DeliveryInProgress,
+    /// The proposal's state does not allow this step (a decision on a decided proposal, an edit
+    /// of a withdrawn one...), or another request changed the state first.
+    #[error("a {status} proposal cannot be {action}")]
+    InvalidTransition {
+        status: &'static str,
+        action: &'static str,
+    },
+    /// A change needs the version it is based on (`If-Match`).
+    #[error("{0}")]
+    PreconditionRequired(&'static str),
+    /// The change was based on a version that is no longer the current one.
+    #[error("the proposal is at version {current}, not {expected}; read it again and retry")]
+    VersionMismatch { expected: u32, current: u32 },
+    /// A query parameter (status, limit, cursor) is not acceptable.
+    #[error("the query is invalid")]
+    InvalidQuery(Vec<FieldError>),
+    /// A change to an event's team that would leave it without an organiser.
+    #[error("{0}")]
+    TeamConflict(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

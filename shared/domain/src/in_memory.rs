@@ -12,8 +12,14 @@ use crate::email::OutgoingEmail;
 use crate::email_address::EmailAddress;
 use crate::error::{MailError, StoreError};
 use crate::event::{Event, EventSlug};
-use crate::ports::{ClaimOutcome, DedupeStore, EventStore, Mailer, ProposalStore};
+use crate::idempotency::{IdempotencyClaim, IdempotencyKey, IdempotencyRecord, StoredResponse};
+use crate::listing::{Listing, Page, PageRequest};
+use crate::ports::{
+    ClaimOutcome, DedupeStore, EventStore, IdempotencyClaimOutcome, IdempotencyStore, Mailer,
+    ProposalStore, Replaced,
+};
 use crate::proposal::{Proposal, ProposalId};
+use crate::team::{Role, Team, UserId};
 
 /// Events, proposals and dedupe records, like the CfP table.
 #[derive(Debug, Default)]
@@ -21,6 +27,7 @@ pub struct InMemoryStore {
     events: Mutex<BTreeMap<EventSlug, Event>>,
     proposals: Mutex<BTreeMap<(EventSlug, ProposalId), Proposal>>,
     dedupe: Mutex<HashMap<DedupeKey, DedupeRecord>>,
+    idempotency: Mutex<HashMap<(UserId, IdempotencyKey), IdempotencyRecord>>,
     failing: AtomicBool,
 }
 
@@ -96,6 +103,45 @@ impl EventStore for InMemoryStore {
         self.check("get_event")?;
         Ok(lock(&self.events).get(slug).cloned())
     }
+
+    async fn set_team_member(
+        &self,
+        slug: &EventSlug,
+        user: &UserId,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        self.check("set_team_member")?;
+        Ok(match lock(&self.events).get_mut(slug) {
+            Some(event) => {
+                let members = event.team.members().filter(|(member, _)| *member != user);
+                let members: Vec<_> = members.map(|(m, r)| (m.clone(), r)).collect();
+                event.team = Team::from_members(members.into_iter().chain([(user.clone(), role)]));
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn remove_team_member(
+        &self,
+        slug: &EventSlug,
+        user: &UserId,
+    ) -> Result<bool, StoreError> {
+        self.check("remove_team_member")?;
+        Ok(match lock(&self.events).get_mut(slug) {
+            Some(event) => {
+                let members: Vec<_> = event
+                    .team
+                    .members()
+                    .filter(|(member, _)| *member != user)
+                    .map(|(m, r)| (m.clone(), r))
+                    .collect();
+                event.team = Team::from_members(members);
+                true
+            }
+            None => false,
+        })
+    }
 }
 
 #[async_trait]
@@ -118,6 +164,48 @@ impl ProposalStore for InMemoryStore {
     ) -> Result<Option<Proposal>, StoreError> {
         self.check("get_proposal")?;
         Ok(lock(&self.proposals).get(&(event.clone(), id)).cloned())
+    }
+
+    async fn replace_proposal(
+        &self,
+        current: &Proposal,
+        next: &Proposal,
+    ) -> Result<Replaced, StoreError> {
+        self.check("replace_proposal")?;
+        let mut proposals = lock(&self.proposals);
+        let key = (current.event.clone(), current.id);
+        match proposals.get(&key) {
+            Some(stored)
+                if stored.status == current.status && stored.version == current.version =>
+            {
+                proposals.insert(key, next.clone());
+                Ok(Replaced::Done)
+            }
+            stored => Ok(Replaced::Conflict(stored.cloned().map(Box::new))),
+        }
+    }
+
+    async fn list_proposals(
+        &self,
+        listing: &Listing,
+        page: &PageRequest,
+    ) -> Result<Page, StoreError> {
+        self.check("list_proposals")?;
+        let proposals = lock(&self.proposals);
+        let mut matching: Vec<Proposal> = proposals
+            .values()
+            .filter(|proposal| listing.includes(proposal))
+            .filter(|proposal| {
+                page.after
+                    .as_ref()
+                    .is_none_or(|after| proposal.id < after.id)
+            })
+            .cloned()
+            .collect();
+        // Newest first, as the table's indexes order them (UUID v7 ids sort by time).
+        matching.sort_by_key(|proposal| std::cmp::Reverse(proposal.id));
+        matching.truncate(page.limit.get() + 1);
+        Ok(Page::from_overfetch(listing, matching, page.limit))
     }
 }
 
@@ -181,6 +269,80 @@ impl DedupeStore for InMemoryStore {
     }
 }
 
+fn idempotency_in_progress(claim: &IdempotencyClaim) -> IdempotencyRecord {
+    IdempotencyRecord {
+        caller: claim.caller.clone(),
+        key: claim.key.clone(),
+        fingerprint: claim.fingerprint.clone(),
+        response: None,
+        lease_token: claim.token,
+        lease_until: claim.lease_until,
+    }
+}
+
+fn idempotency_held_by(record: Option<&IdempotencyRecord>, claim: &IdempotencyClaim) -> bool {
+    record.is_some_and(|r| r.response.is_none() && r.lease_token == claim.token)
+}
+
+#[async_trait]
+impl IdempotencyStore for InMemoryStore {
+    async fn claim(&self, claim: &IdempotencyClaim) -> Result<IdempotencyClaimOutcome, StoreError> {
+        self.check("idempotency claim")?;
+        let mut records = lock(&self.idempotency);
+        let key = (claim.caller.clone(), claim.key.clone());
+        if let Some(existing) = records.get(&key) {
+            return Ok(IdempotencyClaimOutcome::Held(Some(existing.clone())));
+        }
+        records.insert(key, idempotency_in_progress(claim));
+        Ok(IdempotencyClaimOutcome::Claimed)
+    }
+
+    async fn take_over(
+        &self,
+        seen: &IdempotencyRecord,
+        claim: &IdempotencyClaim,
+    ) -> Result<bool, StoreError> {
+        self.check("idempotency take-over")?;
+        let mut records = lock(&self.idempotency);
+        let key = (claim.caller.clone(), claim.key.clone());
+        let unchanged = records
+            .get(&key)
+            .is_some_and(|r| r.response.is_none() && r.lease_token == seen.lease_token);
+        if unchanged {
+            records.insert(key, idempotency_in_progress(claim));
+        }
+        Ok(unchanged)
+    }
+
+    async fn complete(
+        &self,
+        claim: &IdempotencyClaim,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError> {
+        self.check("idempotency complete")?;
+        let mut records = lock(&self.idempotency);
+        let key = (claim.caller.clone(), claim.key.clone());
+        if !idempotency_held_by(records.get(&key), claim) {
+            return Ok(false);
+        }
+        if let Some(record) = records.get_mut(&key) {
+            record.response = Some(response.clone());
+        }
+        Ok(true)
+    }
+
+    async fn release(&self, claim: &IdempotencyClaim) -> Result<bool, StoreError> {
+        self.check("idempotency release")?;
+        let mut records = lock(&self.idempotency);
+        let key = (claim.caller.clone(), claim.key.clone());
+        if !idempotency_held_by(records.get(&key), claim) {
+            return Ok(false);
+        }
+        records.remove(&key);
+        Ok(true)
+    }
+}
+
 /// Remembers what it was asked to send.
 #[derive(Debug, Default)]
 pub struct RecordingMailer {
@@ -210,6 +372,44 @@ impl Mailer for RecordingMailer {
             return Err(MailError("the recording mailer was told to fail".into()));
         }
         lock(&self.sent).push((from.clone(), email.clone()));
+        Ok(())
+    }
+}
+
+/// Remembers the domain events it was asked to publish.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    published: Mutex<Vec<crate::domain_event::TalkEvent>>,
+    failing: AtomicBool,
+}
+
+impl RecordingPublisher {
+    pub fn new() -> Self {
+        RecordingPublisher::default()
+    }
+
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Every event published so far, oldest first.
+    pub fn published(&self) -> Vec<crate::domain_event::TalkEvent> {
+        lock(&self.published).clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::TalkEventPublisher for RecordingPublisher {
+    async fn publish(
+        &self,
+        event: &crate::domain_event::TalkEvent,
+    ) -> Result<(), crate::domain_event::PublishError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(crate::domain_event::PublishError(
+                "the recording publisher was told to fail".into(),
+            ));
+        }
+        lock(&self.published).push(event.clone());
         Ok(())
     }
 }

@@ -5,11 +5,17 @@
 //! validate"): a value of a domain type is valid by construction.
 
 pub mod caller;
+pub mod decision_email;
 pub mod dedupe;
+pub mod domain_event;
 pub mod email;
 pub mod email_address;
 pub mod error;
 pub mod event;
+pub mod exactly_once;
+pub mod idempotency;
+pub mod listing;
+pub mod picture;
 pub mod ports;
 pub mod proposal;
 pub mod team;

@@ -4,11 +4,15 @@
 use async_trait::async_trait;
 
 use crate::dedupe::{Claim, DedupeRecord};
+use crate::domain_event::{PublishError, TalkEvent};
 use crate::email::OutgoingEmail;
 use crate::email_address::EmailAddress;
 use crate::error::{MailError, StoreError};
 use crate::event::{Event, EventSlug};
+use crate::idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
+use crate::listing::{Listing, Page, PageRequest};
 use crate::proposal::{Proposal, ProposalId};
+use crate::team::{Role, UserId};
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -16,6 +20,27 @@ pub trait EventStore: Send + Sync {
     async fn insert_event(&self, event: &Event) -> Result<(), StoreError>;
 
     async fn get_event(&self, slug: &EventSlug) -> Result<Option<Event>, StoreError>;
+
+    /// Puts `user` into the event's team in `role`. `false` when there is no such event.
+    async fn set_team_member(
+        &self,
+        slug: &EventSlug,
+        user: &UserId,
+        role: Role,
+    ) -> Result<bool, StoreError>;
+
+    /// Takes `user` off the event's team. `false` when there is no such event.
+    async fn remove_team_member(&self, slug: &EventSlug, user: &UserId)
+    -> Result<bool, StoreError>;
+}
+
+/// The result of a conditional replacement of a proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replaced {
+    Done,
+    /// The stored proposal was no longer the one the change started from: here it is as it is
+    /// now, or `None` when it is gone.
+    Conflict(Option<Box<Proposal>>),
 }
 
 #[async_trait]
@@ -29,6 +54,21 @@ pub trait ProposalStore: Send + Sync {
         event: &EventSlug,
         id: ProposalId,
     ) -> Result<Option<Proposal>, StoreError>;
+
+    /// Replaces `current` by `next` (same event and id) only if the stored proposal still has
+    /// `current`'s state and version: two changes never silently overwrite each other.
+    async fn replace_proposal(
+        &self,
+        current: &Proposal,
+        next: &Proposal,
+    ) -> Result<Replaced, StoreError>;
+
+    /// One page of `listing`, newest first, without a scan of the store.
+    async fn list_proposals(
+        &self,
+        listing: &Listing,
+        page: &PageRequest,
+    ) -> Result<Page, StoreError>;
 }
 
 /// The result of trying to create a dedupe record.
@@ -56,7 +96,45 @@ pub trait DedupeStore: Send + Sync {
     async fn release(&self, claim: &Claim) -> Result<bool, StoreError>;
 }
 
+/// The result of trying to create an idempotency record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaimOutcome {
+    /// The record is new and ours: run the request.
+    Claimed,
+    /// A record exists. `None` when it vanished between the write and the read.
+    Held(Option<IdempotencyRecord>),
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Creates the record under `claim`'s lease, unless one exists for the caller and key.
+    async fn claim(&self, claim: &IdempotencyClaim) -> Result<IdempotencyClaimOutcome, StoreError>;
+
+    /// Replaces the abandoned `seen` by `claim`, only if it is still exactly that lease.
+    async fn take_over(
+        &self,
+        seen: &IdempotencyRecord,
+        claim: &IdempotencyClaim,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores the response, only while `claim` holds the lease. `false` when it lost it.
+    async fn complete(
+        &self,
+        claim: &IdempotencyClaim,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the record so that a retry runs again, only while `claim` holds the lease.
+    async fn release(&self, claim: &IdempotencyClaim) -> Result<bool, StoreError>;
+}
+
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, from: &EmailAddress, email: &OutgoingEmail) -> Result<(), MailError>;
+}
+
+/// Where the CfP context's domain events go (the SNS topic). At least once: callers dedupe.
+#[async_trait]
+pub trait TalkEventPublisher: Send + Sync {
+    async fn publish(&self, event: &TalkEvent) -> Result<(), PublishError>;
 }

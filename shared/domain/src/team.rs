@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::CfpError;
 use crate::validation::InvalidValue;
 
 /// A user's stable id: the token's `sub`.
@@ -83,6 +84,32 @@ impl Team {
     pub fn members(&self) -> impl Iterator<Item = (&UserId, Role)> {
         self.0.iter().map(|(user, role)| (user, *role))
     }
+
+    /// The team with `user` in `role`; refused when that would leave it without an organiser.
+    pub fn with_member(&self, user: UserId, role: Role) -> Result<Team, CfpError> {
+        let mut team = self.clone();
+        team.0.insert(user, role);
+        team.ensure_organised()?;
+        Ok(team)
+    }
+
+    /// The team without `user` (unchanged when not a member); refused like [`Team::with_member`].
+    pub fn without_member(&self, user: &UserId) -> Result<Team, CfpError> {
+        let mut team = self.clone();
+        team.0.remove(user);
+        team.ensure_organised()?;
+        Ok(team)
+    }
+
+    fn ensure_organised(&self) -> Result<(), CfpError> {
+        if self.0.values().any(|role| *role == Role::Organiser) {
+            Ok(())
+        } else {
+            Err(CfpError::TeamConflict(
+                "an event needs at least one organiser; add another organiser first",
+            ))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +125,32 @@ mod tests {
         let team = Team::founded_by(user("alice"));
         assert_eq!(team.role_of(&user("alice")), Some(Role::Organiser));
         assert_eq!(team.role_of(&user("bob")), None);
+    }
+
+    #[test]
+    fn members_come_and_go_but_an_organiser_stays() {
+        let team = Team::founded_by(user("alice"));
+        let team = team
+            .with_member(user("bob"), Role::Reviewer)
+            .expect("bob reviews");
+        assert_eq!(team.role_of(&user("bob")), Some(Role::Reviewer));
+        assert!(matches!(
+            team.with_member(user("alice"), Role::Reviewer),
+            Err(CfpError::TeamConflict(_))
+        ));
+        assert!(matches!(
+            team.without_member(&user("alice")),
+            Err(CfpError::TeamConflict(_))
+        ));
+        let team = team
+            .with_member(user("bob"), Role::Organiser)
+            .expect("bob organises");
+        let team = team.without_member(&user("alice")).expect("alice leaves");
+        assert_eq!(team.role_of(&user("alice")), None);
+        assert_eq!(
+            team.without_member(&user("nobody")).ok(),
+            Some(team.clone())
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use cfp_domain::event::{EventName, EventSlug, SessionTypeName, TrackName};
 use cfp_domain::proposal::{
     Abstract, Bio, Description, Language, Proposal, ProposalId, ProposalStatus, Speaker,
-    SpeakerName, Title, Version,
+    SpeakerName, Thumbnail, Title, Version,
 };
 use cfp_domain::team::UserId;
 use cfp_domain::{EmailAddress, StoreError};
@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::corrupt;
-use crate::keys::{PROPOSAL_ENTITY, describe, event_pk, proposal_sk};
+use crate::keys::{PROPOSAL_ENTITY, describe, event_pk, event_status_key, proposal_sk};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,9 +23,13 @@ pub(crate) struct ProposalItem {
     /// The event's slug.
     pub event: String,
     pub event_name: String,
-    /// The speaker's user id (the token's `sub`): who owns the proposal.
+    /// The speaker's user id (the token's `sub`): who owns the proposal. The partition key of
+    /// the `ByOwner` index.
     pub owner_id: String,
     pub status: String,
+    /// `<slug>#<status>`: the partition key of the `ByEventStatus` index. Derived, never read.
+    #[serde(default, skip_deserializing)]
+    pub event_status: String,
     pub version: u64,
     pub title: String,
     #[serde(rename = "abstract")]
@@ -39,6 +43,25 @@ pub(crate) struct ProposalItem {
     pub language: Option<String>,
     pub speaker: SpeakerItem,
     pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// Written by the picture pipeline (an UpdateItem that also bumps `version`); carried here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<PictureItem>,
+}
+
+/// The `picture` map: `{thumbnailKey, contentType, width, height, updatedAt}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PictureItem {
+    pub thumbnail_key: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    /// RFC 3339.
     pub updated_at: String,
 }
 
@@ -62,6 +85,7 @@ impl From<&Proposal> for ProposalItem {
             event_name: proposal.event_name.to_string(),
             owner_id: proposal.owner.to_string(),
             status: proposal.status.as_str().to_owned(),
+            event_status: event_status_key(&proposal.event, proposal.status),
             version: u64::from(proposal.version.get()),
             title: proposal.title.to_string(),
             abstract_: proposal.abstract_.to_string(),
@@ -76,6 +100,15 @@ impl From<&Proposal> for ProposalItem {
             },
             created_at: time(proposal.created_at),
             updated_at: time(proposal.updated_at),
+            decided_at: proposal.decided_at.map(time),
+            decided_by: proposal.decided_by.as_ref().map(ToString::to_string),
+            picture: proposal.picture.as_ref().map(|picture| PictureItem {
+                thumbnail_key: picture.key.clone(),
+                content_type: picture.content_type.clone(),
+                width: picture.width,
+                height: picture.height,
+                updated_at: time(picture.updated_at),
+            }),
         }
     }
 }
@@ -144,6 +177,30 @@ impl TryFrom<ProposalItem> for Proposal {
             },
             created_at: time("createdAt", &item.created_at)?,
             updated_at: time("updatedAt", &item.updated_at)?,
+            decided_at: item
+                .decided_at
+                .as_deref()
+                .map(|raw| time("decidedAt", raw))
+                .transpose()?,
+            decided_by: item
+                .decided_by
+                .as_deref()
+                .map(UserId::parse)
+                .transpose()
+                .map_err(|e| bad("decidedBy", &e))?,
+            picture: item
+                .picture
+                .as_ref()
+                .map(|picture| {
+                    Ok::<_, StoreError>(Thumbnail {
+                        key: picture.thumbnail_key.clone(),
+                        content_type: picture.content_type.clone(),
+                        width: picture.width,
+                        height: picture.height,
+                        updated_at: time("picture.updatedAt", &picture.updated_at)?,
+                    })
+                })
+                .transpose()?,
         };
         // The key must agree with the content, or a GET could serve another event's proposal.
         if item.pk != event_pk(&proposal.event) || item.sk != proposal_sk(proposal.id) {
@@ -197,6 +254,35 @@ mod tests {
                 "{absent} is left out, not NULL"
             );
         }
+        assert_eq!(proposal_from_image(image), Ok(proposal));
+    }
+
+    #[test]
+    fn decisions_and_pictures_round_trip_and_index_keys_follow_the_status() {
+        let mut proposal = test_data::proposal()
+            .decide(
+                cfp_domain::proposal::Action::Confirm,
+                &test_data::admin().user_id,
+                test_data::before_close(),
+            )
+            .expect("confirmed");
+        proposal.picture = Some(Thumbnail {
+            key: "pictures/thumbnails/x.jpg".into(),
+            content_type: "image/jpeg".into(),
+            width: 256,
+            height: 256,
+            updated_at: test_data::before_close(),
+        });
+        let image: serde_dynamo::Item =
+            serde_dynamo::to_item(ProposalItem::from(&proposal)).expect("item");
+        assert!(matches!(
+            image.get("eventStatus"),
+            Some(serde_dynamo::AttributeValue::S(key)) if key == "devconf-2027#confirmed"
+        ));
+        assert!(matches!(
+            image.get("decidedBy"),
+            Some(serde_dynamo::AttributeValue::S(by)) if by == test_data::admin().user_id.as_str()
+        ));
         assert_eq!(proposal_from_image(image), Ok(proposal));
     }
 

@@ -14,6 +14,14 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("If-Match {0}")]
+    InvalidIfMatch(String),
+    #[error("the Idempotency-Key header {0}")]
+    InvalidIdempotencyKey(String),
+    #[error("this Idempotency-Key was already used for a different request; use a new key")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
+    IdempotencyInProgress,
     /// The route in the template and the handler disagree: a deployment mistake, not the caller's.
     #[error("the route gave no path parameter `{0}`")]
     MissingPathParameter(&'static str),

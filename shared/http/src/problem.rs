@@ -71,6 +71,30 @@ impl From<&ApiError> for Problem {
                 "The body is too large",
                 detail,
             ),
+            ApiError::InvalidIfMatch(_) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-if-match",
+                "If-Match is not a proposal's ETag",
+                detail,
+            ),
+            ApiError::InvalidIdempotencyKey(_) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-idempotency-key",
+                "The Idempotency-Key is not valid",
+                detail,
+            ),
+            ApiError::IdempotencyKeyReused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "The Idempotency-Key was used for another request",
+                detail,
+            ),
+            ApiError::IdempotencyInProgress => Problem::new(
+                StatusCode::CONFLICT,
+                "idempotency-in-progress",
+                "The same request is still being processed",
+                detail,
+            ),
             ApiError::MissingPathParameter(_) | ApiError::Internal(_) => internal(),
             ApiError::Cfp(error) => match error {
                 CfpError::Validation(errors) => Problem {
@@ -116,6 +140,42 @@ impl From<&ApiError> for Problem {
                     StatusCode::CONFLICT,
                     "cfp-closed",
                     "The call for papers is closed",
+                    detail,
+                ),
+                CfpError::InvalidTransition { .. } => Problem::new(
+                    StatusCode::CONFLICT,
+                    "invalid-transition",
+                    "The proposal's state does not allow this",
+                    detail,
+                ),
+                CfpError::PreconditionRequired(_) => Problem::new(
+                    StatusCode::PRECONDITION_REQUIRED,
+                    "precondition-required",
+                    "If-Match is required",
+                    detail,
+                ),
+                CfpError::VersionMismatch { .. } => Problem::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "version-mismatch",
+                    "The proposal has changed",
+                    detail,
+                ),
+                CfpError::InvalidQuery(errors) => Problem {
+                    errors: Some(errors.clone()),
+                    ..Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid-query",
+                        "The query parameters are not valid",
+                        match errors.len() {
+                            1 => "1 query parameter is invalid".to_owned(),
+                            n => format!("{n} query parameters are invalid"),
+                        },
+                    )
+                },
+                CfpError::TeamConflict(_) => Problem::new(
+                    StatusCode::CONFLICT,
+                    "team-conflict",
+                    "The team would be left without an organiser",
                     detail,
                 ),
                 CfpError::DeliveryInProgress | CfpError::Store(_) | CfpError::Mail(_) => internal(),
@@ -223,6 +283,55 @@ mod tests {
             (CfpError::ProposalNotFound.into(), 404, "proposal-not-found"),
             (CfpError::SlugTaken("x".into()).into(), 409, "slug-taken"),
             (closed.into(), 409, "cfp-closed"),
+            (
+                CfpError::InvalidTransition {
+                    status: "confirmed",
+                    action: "rejected",
+                }
+                .into(),
+                409,
+                "invalid-transition",
+            ),
+            (
+                CfpError::PreconditionRequired("x").into(),
+                428,
+                "precondition-required",
+            ),
+            (
+                CfpError::VersionMismatch {
+                    expected: 1,
+                    current: 2,
+                }
+                .into(),
+                412,
+                "version-mismatch",
+            ),
+            (
+                CfpError::InvalidQuery(vec![FieldError::new("cursor", "x")]).into(),
+                400,
+                "invalid-query",
+            ),
+            (CfpError::TeamConflict("x").into(), 409, "team-conflict"),
+            (
+                ApiError::InvalidIfMatch("x".into()),
+                400,
+                "invalid-if-match",
+            ),
+            (
+                ApiError::InvalidIdempotencyKey("x".into()),
+                400,
+                "invalid-idempotency-key",
+            ),
+            (
+                ApiError::IdempotencyKeyReused,
+                422,
+                "idempotency-key-reused",
+            ),
+            (
+                ApiError::IdempotencyInProgress,
+                409,
+                "idempotency-in-progress",
+            ),
         ];
         for (error, status, name) in cases {
             let (actual, body) = problem(error);

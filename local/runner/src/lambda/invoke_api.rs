@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use bytes::Bytes;
+use cfp_local_event_sources::{AsyncInvoker, EnqueueError};
 use cfp_local_invoke::InvokeError;
 use serde_json::json;
 
@@ -20,9 +21,23 @@ use super::service::LambdaService;
 
 /// Lambda's limit on a synchronous request payload.
 pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
+/// Lambda's limit on an asynchronous (`Event`) request payload.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
-/// The routes of the Invoke API over `service`.
-pub fn router(service: Arc<LambdaService>) -> Router {
+fn body_too_large_for_event(payload: &Bytes) -> bool {
+    payload.len() > MAX_EVENT_BYTES
+}
+
+/// What the Invoke API serves: synchronous calls go to the Lambda service, `Event` calls to the
+/// asynchronous invoker (retries, on-failure destination, dead-letter queue).
+#[derive(Clone)]
+pub struct InvokeApi {
+    pub service: Arc<LambdaService>,
+    pub async_invoker: Arc<AsyncInvoker>,
+}
+
+/// The routes of the Invoke API.
+pub fn router(api: InvokeApi) -> Router {
     Router::new()
         .route("/2015-03-31/functions/{name}/invocations", post(invoke))
         .route("/_local/functions", get(list_functions))
@@ -33,15 +48,23 @@ pub fn router(service: Arc<LambdaService>) -> Router {
         .fallback(unknown_route)
         // Oversized payloads are read and refused with Lambda's own error.
         .layer(DefaultBodyLimit::max(4 * MAX_REQUEST_BYTES))
-        .with_state(service)
+        .with_state(api)
 }
 
 /// Serves the Invoke API on `listener` until the task is dropped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     service: Arc<LambdaService>,
+    async_invoker: Arc<AsyncInvoker>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).await
+    axum::serve(
+        listener,
+        router(InvokeApi {
+            service,
+            async_invoker,
+        }),
+    )
+    .await
 }
 
 /// An error of the API itself, in the shape the AWS SDKs parse (`x-amzn-ErrorType` + `message`).
@@ -80,7 +103,10 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 async fn invoke(
-    State(service): State<Arc<LambdaService>>,
+    State(InvokeApi {
+        service,
+        async_invoker,
+    }): State<InvokeApi>,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -150,18 +176,37 @@ async fn invoke(
     match header_text(&headers, "x-amz-invocation-type").as_deref() {
         None | Some("RequestResponse") => {}
         Some("Event") => {
-            tokio::spawn(async move {
-                let outcome = service.invoke_request(&logical_id, request).await;
-                if let Err(err) = outcome.result {
-                    tracing::warn!(function = %logical_id, request_id = %outcome.request_id, %err, "asynchronous invocation failed");
+            if body_too_large_for_event(&request.payload) {
+                return api_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestTooLargeException",
+                    &format!(
+                        "Request must be smaller than {MAX_EVENT_BYTES} bytes for the InvokeFunction operation"
+                    ),
+                    None,
+                );
+            }
+            return match async_invoker.enqueue(&logical_id, request.payload) {
+                Ok(request_id) => {
+                    let mut response = StatusCode::ACCEPTED.into_response();
+                    response
+                        .headers_mut()
+                        .insert("x-amzn-requestid", request_id_header(&request_id));
+                    response
                 }
-            });
-            let mut response = StatusCode::ACCEPTED.into_response();
-            response.headers_mut().insert(
-                "x-amzn-requestid",
-                request_id_header(&uuid::Uuid::new_v4().to_string()),
-            );
-            return response;
+                Err(EnqueueError::FunctionNotFound(name)) => api_error(
+                    StatusCode::NOT_FOUND,
+                    "ResourceNotFoundException",
+                    &format!("Function not found: {name}"),
+                    None,
+                ),
+                Err(EnqueueError::ShuttingDown) => api_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceException",
+                    "the local Lambda service is shutting down",
+                    None,
+                ),
+            };
         }
         Some("DryRun") => return StatusCode::NO_CONTENT.into_response(),
         Some(other) => {
@@ -178,21 +223,15 @@ async fn invoke(
     let request_id = outcome.request_id;
     let (status, function_error, body) = match outcome.result {
         Ok(body) => (StatusCode::OK, false, body),
-        Err(InvokeError::FunctionError { payload, .. }) => (StatusCode::OK, true, payload),
-        Err(InvokeError::Timeout(timeout)) => {
-            let doc = json!({
-                "errorType": "Sandbox.Timedout",
-                "errorMessage": format!("RequestId: {request_id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64()),
-            });
-            (StatusCode::OK, true, Bytes::from(doc.to_string()))
-        }
-        Err(InvokeError::RuntimeExited(description)) => {
-            let doc = json!({
-                "errorType": "Runtime.ExitError",
-                "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {description}"),
-            });
-            (StatusCode::OK, true, Bytes::from(doc.to_string()))
-        }
+        Err(
+            error @ (InvokeError::FunctionError { .. }
+            | InvokeError::Timeout(_)
+            | InvokeError::RuntimeExited(_)),
+        ) => (
+            StatusCode::OK,
+            true,
+            error.error_document(&request_id).unwrap_or_default(),
+        ),
         Err(InvokeError::Throttled) => {
             return api_error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -230,12 +269,12 @@ async fn invoke(
     response
 }
 
-async fn list_functions(State(service): State<Arc<LambdaService>>) -> Response {
-    axum::Json(service.functions()).into_response()
+async fn list_functions(State(api): State<InvokeApi>) -> Response {
+    axum::Json(api.service.functions()).into_response()
 }
 
 async fn recent_invocations(
-    State(service): State<Arc<LambdaService>>,
+    State(InvokeApi { service, .. }): State<InvokeApi>,
     Path(name): Path<String>,
 ) -> Response {
     match service.recent_invocations(&name) {

@@ -1,5 +1,6 @@
-//! The `Events` of an `AWS::Serverless::Function`: what triggers it. `HttpApi` and `DynamoDB` are
-//! driven locally; other types are kept by name so the runner can say it does not drive them.
+//! The `Events` of an `AWS::Serverless::Function`: what triggers it. `HttpApi`, `DynamoDB`, `S3`
+//! and `SNS` are driven locally; other types are kept by name so the runner can say it does not
+//! drive them.
 
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ use super::properties::{PropertyError, Props};
 pub enum FunctionEvent {
     HttpApi(HttpApiEvent),
     DynamoDb(DynamoDbEvent),
+    S3(S3Event),
+    Sns(SnsEvent),
     /// A type the local stack does not drive yet (S3, SNS, SQS, Schedule ...).
     Other {
         name: String,
@@ -64,6 +67,33 @@ pub struct DynamoDbEvent {
     pub enabled: bool,
 }
 
+/// `Type: S3`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Event {
+    pub name: String,
+    /// The resolved `Bucket`: the bucket's name (SAM wants a `!Ref` to a bucket of the template).
+    pub bucket: String,
+    /// `Events`: `s3:ObjectCreated:*` and the like.
+    pub events: Vec<String>,
+    /// `Filter.S3Key.Rules` with `Name: prefix`.
+    pub prefix: Option<String>,
+    /// `Filter.S3Key.Rules` with `Name: suffix`.
+    pub suffix: Option<String>,
+}
+
+/// `Type: SNS`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnsEvent {
+    pub name: String,
+    pub topic_arn: String,
+    /// `FilterPolicy`, a JSON object.
+    pub filter_policy: Option<Value>,
+    /// `MessageAttributes` or `MessageBody`.
+    pub filter_policy_scope: Option<String>,
+    /// `SqsSubscription`: SAM puts a queue between the topic and the function.
+    pub sqs_subscription: bool,
+}
+
 /// Parses the resolved `Events` mapping of function `function`.
 pub fn parse_events(
     function: &str,
@@ -87,6 +117,8 @@ pub fn parse_events(
         parsed.push(match event_type.as_str() {
             "HttpApi" => FunctionEvent::HttpApi(http_api_event(name, props)?),
             "DynamoDB" => FunctionEvent::DynamoDb(dynamodb_event(name, props)?),
+            "S3" => FunctionEvent::S3(s3_event(name, props)?),
+            "SNS" => FunctionEvent::Sns(sns_event(name, props)?),
             _ => FunctionEvent::Other {
                 name: name.clone(),
                 event_type,
@@ -150,6 +182,91 @@ fn http_api_event(name: &str, props: Props<'_>) -> Result<HttpApiEvent, Property
         method,
         authorizer,
         authorization_scopes,
+    })
+}
+
+fn s3_event(name: &str, props: Props<'_>) -> Result<S3Event, PropertyError> {
+    let bucket = props.required_string("Bucket")?;
+    let events = match props.get("Events") {
+        Some(Value::Array(_)) => props.strings("Events")?,
+        _ => vec![props.required_string("Events")?],
+    };
+    if events.is_empty() {
+        return Err(props.error("Events", "names no S3 event type"));
+    }
+    if let Some(bad) = events.iter().find(|e| !e.starts_with("s3:")) {
+        return Err(props.error(
+            "Events",
+            format!("`{bad}` is not an S3 event type (s3:...)"),
+        ));
+    }
+    let (mut prefix, mut suffix) = (None, None);
+    if let Some(filter) = props.object("Filter")? {
+        let owner = format!("{}.Filter", props.owner());
+        let filter = Props::new(&owner, filter);
+        if let Some(key) = filter.object("S3Key")? {
+            let owner = format!("{owner}.S3Key");
+            let key = Props::new(&owner, key);
+            for rule in key.objects("Rules")? {
+                let rule = Props::new(&owner, rule);
+                let value = rule.required_string("Value")?;
+                match rule.required_string("Name")?.to_ascii_lowercase().as_str() {
+                    "prefix" => prefix = Some(value),
+                    "suffix" => suffix = Some(value),
+                    other => {
+                        return Err(
+                            rule.error("Name", format!("`{other}` is not prefix or suffix"))
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(S3Event {
+        name: name.to_owned(),
+        bucket,
+        events,
+        prefix,
+        suffix,
+    })
+}
+
+fn sns_event(name: &str, props: Props<'_>) -> Result<SnsEvent, PropertyError> {
+    let filter_policy = match props.get("FilterPolicy") {
+        None => None,
+        Some(policy @ Value::Object(_)) => Some(policy.clone()),
+        // CloudFormation also takes the policy as JSON text.
+        Some(Value::String(text)) => Some(
+            serde_json::from_str::<Value>(text)
+                .ok()
+                .filter(Value::is_object)
+                .ok_or_else(|| props.error("FilterPolicy", "is not a JSON object"))?,
+        ),
+        Some(other) => {
+            return Err(props.error("FilterPolicy", format!("expected an object, found {other}")));
+        }
+    };
+    let filter_policy_scope = props.string("FilterPolicyScope")?;
+    if let Some(scope) = &filter_policy_scope
+        && scope != "MessageAttributes"
+        && scope != "MessageBody"
+    {
+        return Err(props.error(
+            "FilterPolicyScope",
+            format!("`{scope}` is not MessageAttributes or MessageBody"),
+        ));
+    }
+    let sqs_subscription = match props.get("SqsSubscription") {
+        None => false,
+        Some(Value::Object(_)) => true,
+        Some(_) => props.bool("SqsSubscription")?.unwrap_or(false),
+    };
+    Ok(SnsEvent {
+        name: name.to_owned(),
+        topic_arn: props.required_string("Topic")?,
+        filter_policy,
+        filter_policy_scope,
+        sqs_subscription,
     })
 }
 
@@ -313,7 +430,7 @@ mod tests {
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "FilterCriteria": {"Filters": [{"Pattern": "{\"eventName\": [\"INSERT\"]}"}]},
                 "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": "arn:q"}}}},
-            "Later": {"Type": "S3", "Properties": {"Bucket": "b"}},
+            "Later": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}},
         }))
         .expect("parses");
         let FunctionEvent::DynamoDb(full) = &events[0] else {
@@ -328,7 +445,7 @@ mod tests {
         let FunctionEvent::Other { event_type, .. } = &events[1] else {
             panic!("{events:?}")
         };
-        assert_eq!(event_type, "S3");
+        assert_eq!(event_type, "Schedule");
         let FunctionEvent::DynamoDb(min) = &events[2] else {
             panic!("{events:?}")
         };
@@ -338,6 +455,49 @@ mod tests {
         assert!(
             min.enabled && min.filter_patterns.is_empty() && min.on_failure_destination.is_none()
         );
+    }
+
+    #[test]
+    fn s3_and_sns_events() {
+        let events = parse(json!({
+            "Upload": {"Type": "S3", "Properties": {"Bucket": "pictures", "Events": "s3:ObjectCreated:*",
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}, {"Name": "Suffix", "Value": ".jpg"}]}}}},
+            "Any": {"Type": "S3", "Properties": {"Bucket": "b", "Events": ["s3:ObjectCreated:Put", "s3:ObjectRemoved:*"]}},
+            "Talks": {"Type": "SNS", "Properties": {"Topic": "arn:t", "FilterPolicy": {"kind": ["confirmed"]},
+                "FilterPolicyScope": "MessageBody"}},
+            "Queued": {"Type": "SNS", "Properties": {"Topic": "arn:t", "FilterPolicy": "{\"a\": [\"b\"]}", "SqsSubscription": true}},
+        }))
+        .expect("parses");
+        assert_eq!(
+            events[0],
+            FunctionEvent::S3(S3Event {
+                name: "Any".into(),
+                bucket: "b".into(),
+                events: vec!["s3:ObjectCreated:Put".into(), "s3:ObjectRemoved:*".into()],
+                prefix: None,
+                suffix: None,
+            })
+        );
+        assert_eq!(
+            events[2],
+            FunctionEvent::Sns(SnsEvent {
+                name: "Talks".into(),
+                topic_arn: "arn:t".into(),
+                filter_policy: Some(json!({"kind": ["confirmed"]})),
+                filter_policy_scope: Some("MessageBody".into()),
+                sqs_subscription: false,
+            })
+        );
+        let FunctionEvent::Sns(queued) = &events[1] else {
+            panic!("{events:?}")
+        };
+        assert!(queued.sqs_subscription);
+        assert_eq!(queued.filter_policy, Some(json!({"a": ["b"]})));
+        let FunctionEvent::S3(upload) = &events[3] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(upload.prefix.as_deref(), Some("uploads/"));
+        assert_eq!(upload.suffix.as_deref(), Some(".jpg"));
     }
 
     #[test]
@@ -367,6 +527,23 @@ mod tests {
                 json!({"E": {"Type": "HttpApi", "Properties": {"Path": "/a", "Method": "FETCH"}}}),
                 "Method",
             ),
+            (
+                json!({"E": {"Type": "S3", "Properties": {"Bucket": "b", "Events": "ObjectCreated"}}}),
+                "Events",
+            ),
+            (
+                json!({"E": {"Type": "S3", "Properties": {"Bucket": "b", "Events": "s3:ObjectCreated:*", "Filter": {"S3Key": {"Rules": [{"Name": "middle", "Value": "x"}]}}}}}),
+                "Name",
+            ),
+            (
+                json!({"E": {"Type": "SNS", "Properties": {"Topic": "t", "FilterPolicy": "[1]"}}}),
+                "FilterPolicy",
+            ),
+            (
+                json!({"E": {"Type": "SNS", "Properties": {"Topic": "t", "FilterPolicyScope": "Everything"}}}),
+                "FilterPolicyScope",
+            ),
+            (json!({"E": {"Type": "SNS", "Properties": {}}}), "Topic"),
             (json!({"E": {"Properties": {}}}), "Type"),
             (json!({"E": "x"}), "Fn.Events.E"),
         ] {

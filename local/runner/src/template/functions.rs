@@ -127,6 +127,79 @@ pub struct FunctionSettings {
     pub environment: BTreeMap<String, String>,
     pub reserved_concurrency: Option<u32>,
     pub events: Vec<FunctionEvent>,
+    pub async_invocation: AsyncInvocationSettings,
+}
+
+/// How Lambda handles the function's asynchronous events (S3, SNS, `Event` invocations):
+/// `EventInvokeConfig` and `DeadLetterQueue`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsyncInvocationSettings {
+    /// 0 to 2; Lambda's default is 2.
+    pub maximum_retry_attempts: u32,
+    /// 60 s to 6 h; Lambda's default is 6 h.
+    pub maximum_event_age: Duration,
+    /// `EventInvokeConfig.DestinationConfig.OnFailure.Destination`: an ARN.
+    pub on_failure_destination: Option<String>,
+    /// `DeadLetterQueue.TargetArn` of `Type: SQS`.
+    pub dead_letter_queue: Option<String>,
+}
+
+impl Default for AsyncInvocationSettings {
+    fn default() -> Self {
+        Self {
+            maximum_retry_attempts: 2,
+            maximum_event_age: Duration::from_secs(21_600),
+            on_failure_destination: None,
+            dead_letter_queue: None,
+        }
+    }
+}
+
+impl AsyncInvocationSettings {
+    fn from_properties(function: &str, props: Props<'_>) -> Result<Self, PropertyError> {
+        let mut settings = Self::default();
+        if let Some(config) = props.object("EventInvokeConfig")? {
+            let owner = format!("{function}.EventInvokeConfig");
+            let config = Props::new(&owner, config);
+            if let Some(n) = config.i64("MaximumRetryAttempts")? {
+                settings.maximum_retry_attempts =
+                    u32::try_from(n).ok().filter(|n| *n <= 2).ok_or_else(|| {
+                        config.error("MaximumRetryAttempts", format!("{n} is not 0, 1 or 2"))
+                    })?;
+            }
+            if let Some(n) = config.i64("MaximumEventAgeInSeconds")? {
+                if !(60..=21_600).contains(&n) {
+                    return Err(config.error(
+                        "MaximumEventAgeInSeconds",
+                        format!("{n} is not between 60 and 21600"),
+                    ));
+                }
+                settings.maximum_event_age = Duration::from_secs(n.unsigned_abs());
+            }
+            if let Some(destinations) = config.object("DestinationConfig")? {
+                let owner = format!("{owner}.DestinationConfig");
+                let destinations = Props::new(&owner, destinations);
+                if let Some(on_failure) = destinations.object("OnFailure")? {
+                    let owner = format!("{owner}.OnFailure");
+                    let on_failure = Props::new(&owner, on_failure);
+                    settings.on_failure_destination = on_failure.string("Destination")?;
+                }
+            }
+        }
+        if let Some(dlq) = props.object("DeadLetterQueue")? {
+            let owner = format!("{function}.DeadLetterQueue");
+            let dlq = Props::new(&owner, dlq);
+            let kind = dlq.required_string("Type")?;
+            if kind != "SQS" {
+                return Err(dlq.error(
+                    "Type",
+                    format!("`{kind}`: the local stack sends dead letters to SQS queues only"),
+                ));
+            }
+            settings.dead_letter_queue = Some(dlq.required_string("TargetArn")?);
+        }
+        Ok(settings)
+    }
 }
 
 impl FunctionSettings {
@@ -180,7 +253,9 @@ impl FunctionSettings {
             Some(events) => parse_events(function, events)?,
             None => Vec::new(),
         };
+        let async_invocation = AsyncInvocationSettings::from_properties(function, props)?;
         Ok(FunctionSettings {
+            async_invocation,
             handler: props
                 .string("Handler")?
                 .unwrap_or_else(|| "bootstrap".to_owned()),
@@ -276,7 +351,34 @@ mod tests {
         assert_eq!(settings.timeout, Duration::from_secs(5));
         assert_eq!(settings.handler, "bootstrap");
         assert_eq!(settings.environment["N"], "1");
+        assert_eq!(
+            settings.async_invocation,
+            AsyncInvocationSettings::default()
+        );
+        let settings = FunctionSettings::from_properties(
+            "F",
+            json!({
+                "EventInvokeConfig": {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 120,
+                    "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": "arn:q"}}},
+                "DeadLetterQueue": {"Type": "SQS", "TargetArn": "arn:dlq"}
+            })
+            .as_object()
+            .expect("map"),
+        )
+        .expect("reads");
+        assert_eq!(
+            settings.async_invocation,
+            AsyncInvocationSettings {
+                maximum_retry_attempts: 0,
+                maximum_event_age: Duration::from_secs(120),
+                on_failure_destination: Some("arn:q".into()),
+                dead_letter_queue: Some("arn:dlq".into()),
+            }
+        );
         for bad in [
+            json!({"EventInvokeConfig": {"MaximumRetryAttempts": 3}}),
+            json!({"EventInvokeConfig": {"MaximumEventAgeInSeconds": 10}}),
+            json!({"DeadLetterQueue": {"Type": "SNS", "TargetArn": "arn:t"}}),
             json!({"Timeout": 0}),
             json!({"MemorySize": 64}),
             json!({"Environment": {"Variables": {"1BAD": "x"}}}),

@@ -13,8 +13,8 @@ pub mod properties;
 pub mod yaml;
 
 pub use conditions::{evaluate_conditions, resource_is_active};
-pub use events::{DynamoDbEvent, FunctionEvent, HttpApiEvent, RouteAuthorizer};
-pub use functions::{FUNCTION_TYPE, FunctionCode, FunctionSettings};
+pub use events::{DynamoDbEvent, FunctionEvent, HttpApiEvent, RouteAuthorizer, S3Event, SnsEvent};
+pub use functions::{AsyncInvocationSettings, FUNCTION_TYPE, FunctionCode, FunctionSettings};
 pub use intrinsics::{ResolveError, Resolver, ResourceLookup, Scope};
 pub use model::{ParameterDecl, ResourceDecl, Template, TemplateError};
 pub use parameters::{ParameterValues, StackSettings};

@@ -49,4 +49,18 @@ pub enum WiringError {
         event: String,
         destination: String,
     },
+    #[error(
+        "{function}.Events.{event}: Bucket `{bucket}` is no AWS::S3::Bucket of the template (SAM wants a !Ref to one)"
+    )]
+    UnknownBucket {
+        function: String,
+        event: String,
+        bucket: String,
+    },
+    #[error("{function}.{property}: `{destination}` is no SQS queue of the template")]
+    AsyncDestination {
+        function: String,
+        property: String,
+        destination: String,
+    },
 }

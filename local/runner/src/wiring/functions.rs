@@ -21,6 +21,8 @@ const USED_PROPERTIES: &[&str] = &[
     "Environment",
     "ReservedConcurrentExecutions",
     "Events",
+    "EventInvokeConfig",
+    "DeadLetterQueue",
 ];
 
 /// A function whose crate and binary are known.
@@ -227,7 +229,7 @@ mod tests {
             "debug",
         )
         .expect("the probe crate is found");
-        assert_eq!(located.len(), 2);
+        assert_eq!(located.len(), 3);
         for function in located {
             assert_eq!(function.code.package_name, "cfp-probe-function");
             assert!(

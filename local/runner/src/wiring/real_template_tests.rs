@@ -9,7 +9,9 @@ use cfp_local_event_sources::{OnFailureDestination, StartingPosition};
 use serde_json::json;
 
 use super::*;
-use crate::provision::{cognito, dynamodb, name_serverless_resources, ses_identities, sqs};
+use crate::provision::{
+    cognito, dynamodb, name_serverless_resources, s3, ses_identities, sns, sqs,
+};
 use crate::stack_resources::{PhysicalResource, StackResources};
 use crate::template::{
     FUNCTION_TYPE, FunctionCode, ParameterValues, Scope, StackSettings, Template,
@@ -20,6 +22,8 @@ const POOL: &str = "eu-central-1_Pool0001";
 const CLIENT: &str = "client0001";
 const STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-CfpTable-X/stream/2026-01-01T00:00:00.000";
 const QUEUE_URL: &str = "http://127.0.0.1:5000/123456789012/cfp-local-StreamFailureQueue-X";
+const BUCKET: &str = "cfp-pictures-local";
+const TOPIC: &str = "arn:aws:sns:eu-central-1:123456789012:cfp-local-CfpEventsTopic-X";
 const QUEUE_ARN: &str = "arn:aws:sqs:eu-central-1:123456789012:cfp-local-StreamFailureQueue-X";
 
 fn template_path() -> PathBuf {
@@ -51,6 +55,13 @@ fn created_resources() -> StackResources {
         cognito::USER_POOL_CLIENT_TYPE,
         CLIENT,
     ));
+    resources.insert(
+        PhysicalResource::new("PicturesBucket", s3::BUCKET_TYPE, BUCKET)
+            .with("Arn", format!("arn:aws:s3:::{BUCKET}")),
+    );
+    resources.insert(
+        PhysicalResource::new("CfpEventsTopic", sns::TOPIC_TYPE, TOPIC).with("TopicArn", TOPIC),
+    );
     resources.insert(PhysicalResource::new(
         "AdminsGroup",
         cognito::USER_POOL_GROUP_TYPE,
@@ -229,6 +240,34 @@ fn the_real_template_wires_up() {
         (QUEUE_URL, QUEUE_ARN)
     );
     assert_eq!(stream.region, "eu-central-1");
+
+    // S3 notifications and SNS subscriptions name resources of the template; every function's
+    // asynchronous settings resolve.
+    let buckets = s3_notification_sources(&functions, &resources).expect("S3 sources");
+    assert!(buckets.iter().all(|b| b.bucket == BUCKET), "{buckets:?}");
+    if functions
+        .iter()
+        .any(|f| f.located.logical_id == "UpdateCfpPictureFunction")
+    {
+        let target = buckets
+            .iter()
+            .flat_map(|b| &b.targets)
+            .find(|t| t.function == "UpdateCfpPictureFunction")
+            .expect("the picture function gets the bucket's notifications");
+        assert_eq!(target.prefix.as_deref(), Some("pictures/uploads/"));
+        assert_eq!(target.events, vec!["s3:ObjectCreated:*"]);
+    }
+    assert!(
+        sns_subscriptions(&functions, &resources)
+            .iter()
+            .all(|s| s.topic_arn == TOPIC)
+    );
+    assert_eq!(
+        async_invoke_configs(&functions, &resources)
+            .expect("async settings")
+            .len(),
+        functions.len()
+    );
 
     // The SES identity deployment expects, verified locally before anything runs.
     assert_eq!(

@@ -125,6 +125,10 @@ impl TestStack {
             parameter_overrides: Vec::new(),
             max_instances: 10,
             queue_timeout: Duration::from_millis(300),
+            async_timing: cfp_local_event_sources::AsyncTiming {
+                first_retry_delay: Duration::from_millis(100),
+                throttle_delay: Duration::from_millis(100),
+            },
             log_sink: logs.clone(),
         };
         adjust(&mut options);

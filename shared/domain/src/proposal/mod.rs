@@ -1,16 +1,22 @@
 //! A proposal (a CfP submission): what a speaker offers to present at one event.
 
+mod changes;
 mod id;
 mod language;
+mod lifecycle;
 mod new_proposal;
 mod status;
+mod thumbnail;
 mod view;
 
+pub use changes::{ProposalChangesRequest, SpeakerChangesRequest};
 pub use id::ProposalId;
 pub use language::Language;
+pub use lifecycle::Action;
 pub use new_proposal::{NewProposal, NewProposalRequest, SpeakerRequest};
 pub use status::ProposalStatus;
-pub use view::{ProposalView, SpeakerView};
+pub use thumbnail::Thumbnail;
+pub use view::{PictureView, ProposalView, SpeakerView};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
@@ -88,6 +94,11 @@ pub struct Proposal {
     pub speaker: Speaker,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When and by which organiser it was confirmed or rejected.
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<UserId>,
+    /// The speaker's picture, once the picture pipeline has made a thumbnail.
+    pub picture: Option<Thumbnail>,
 }
 
 impl Proposal {
@@ -122,6 +133,9 @@ impl Proposal {
             },
             created_at: now,
             updated_at: now,
+            decided_at: None,
+            decided_by: None,
+            picture: None,
         }
     }
 }

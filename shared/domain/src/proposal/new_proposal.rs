@@ -119,7 +119,7 @@ impl NewProposal {
     }
 }
 
-fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn one_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let names: Vec<&str> = names.collect();
     if names.is_empty() {
         "this event has none".to_owned()

@@ -22,6 +22,17 @@ pub struct ProposalView {
     pub speaker: SpeakerView,
     pub created_at: String,
     pub updated_at: String,
+    /// When an organiser confirmed or rejected it; `null` before.
+    pub decided_at: Option<String>,
+    pub picture: Option<PictureView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PictureView {
+    pub thumbnail_key: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +64,12 @@ impl From<&Proposal> for ProposalView {
             },
             created_at: time(proposal.created_at),
             updated_at: time(proposal.updated_at),
+            decided_at: proposal.decided_at.map(time),
+            picture: proposal.picture.as_ref().map(|picture| PictureView {
+                thumbnail_key: picture.key.clone(),
+                width: picture.width,
+                height: picture.height,
+            }),
         }
     }
 }

@@ -1,0 +1,43 @@
+use std::convert::Infallible;
+
+use cfp_dynamodb::CfpTable;
+use cfp_s3::PostPresigner;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("CFP_TABLE")
+        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
+    let bucket = std::env::var("PICTURES_BUCKET")
+        .expect("PICTURES_BUCKET must name the pictures bucket (template.yaml sets it)");
+    let region = config
+        .region()
+        .expect("the Region must be set (Lambda sets AWS_REGION)")
+        .to_string();
+    let credentials = config
+        .credentials_provider()
+        .expect("the SDK's default credentials chain is always there");
+    let presigner = PostPresigner::resolve(
+        bucket,
+        region,
+        config.endpoint_url(),
+        config.use_fips().unwrap_or(false),
+        config.use_dual_stack().unwrap_or(false),
+        credentials,
+    )
+    .await
+    .expect("the pictures bucket's endpoint must resolve");
+    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let (store, presigner) = (&store, &presigner);
+
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(
+            create_picture_upload::handle(request, store, presigner, chrono::Utc::now()).await,
+        )
+    }))
+    .await
+}

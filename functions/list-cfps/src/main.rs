@@ -1,0 +1,21 @@
+use std::convert::Infallible;
+
+use cfp_dynamodb::CfpTable;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("CFP_TABLE")
+        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
+    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = &store;
+
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(list_cfps::handle(request, store, store).await)
+    }))
+    .await
+}

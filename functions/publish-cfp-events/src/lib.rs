@@ -1,0 +1,325 @@
+//! `publishCfPEvents`: the transactional outbox. The CfP table's stream carries every change of a
+//! proposal; this function turns the changes that matter to other contexts into domain events
+//! (`TalkConfirmed`, `TalkUpdated`, `TalkWithdrawn`) on the CfP events topic, each once per talk,
+//! version and type under at-least-once delivery. A change can't be lost between the write and
+//! the topic: a failed publish fails the record, which Lambda retries and, after the template's
+//! retries, sends to the on-failure queue.
+//!
+//! Records are published in stream order. At the first failure the handler stops and reports that
+//! record: Lambda then redelivers it and everything after it, so a talk's later event never
+//! overtakes an earlier one that failed (consumers order by `version` all the same).
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use cfp_domain::domain_event::ProposalChange;
+use cfp_domain::exactly_once::Once;
+use cfp_domain::ports::{DedupeStore, TalkEventPublisher};
+use cfp_domain::use_cases::publish_talk_event;
+use cfp_dynamodb::{is_proposal_image, proposal_from_image};
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// What this function needs from outside.
+pub struct Dependencies<'a> {
+    pub dedupe: &'a dyn DedupeStore,
+    pub publisher: &'a dyn TalkEventPublisher,
+}
+
+pub async fn handle(
+    event: Event,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        // Lambda identifies a stream record by its sequence number.
+        let identifier = record
+            .change
+            .sequence_number
+            .clone()
+            .unwrap_or_else(|| record.event_id.clone());
+        if let Err(reason) = process(record, dependencies, now).await {
+            tracing::error!(record = %identifier, %reason, "record failed; it and the rest of the batch will be retried");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(identifier);
+            response.batch_item_failures.push(failure);
+            break;
+        }
+    }
+    response
+}
+
+/// The proposal change a record reports; `None` for records about anything else.
+fn change_of(record: EventRecord) -> Result<Option<ProposalChange>, String> {
+    let image = |image| proposal_from_image(image).map_err(|error| error.to_string());
+    let change = record.change;
+    Ok(match record.event_name.as_str() {
+        "INSERT" if is_proposal_image(&change.new_image) => {
+            Some(ProposalChange::Inserted(image(change.new_image)?))
+        }
+        "MODIFY"
+            if is_proposal_image(&change.new_image) && is_proposal_image(&change.old_image) =>
+        {
+            Some(ProposalChange::Modified {
+                old: image(change.old_image)?,
+                new: image(change.new_image)?,
+            })
+        }
+        "REMOVE" if is_proposal_image(&change.old_image) => Some(ProposalChange::Removed {
+            old: image(change.old_image)?,
+            // Whole seconds: the fraction of this field is not reliable in every source.
+            at: change.approximate_creation_date_time.trunc_subsecs(0),
+        }),
+        _ => None,
+    })
+}
+
+async fn process(
+    record: EventRecord,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let event_name = record.event_name.clone();
+    // A corrupt image fails the record rather than being dropped: after the retries it lands in
+    // the on-failure queue where someone can look at it.
+    let Some(change) = change_of(record)? else {
+        tracing::debug!(event = %event_name, "not a change of a proposal; skipped");
+        return Ok(());
+    };
+    let outcome = publish_talk_event(dependencies.dedupe, dependencies.publisher, &change, now)
+        .await
+        .map_err(|error| error.to_string())?;
+    match outcome {
+        None => tracing::debug!(event = %event_name, "no domain event in this change"),
+        Some((event, once)) => {
+            let (kind, talk, version) = (event.kind.as_str(), &event.talk_id, event.version);
+            match once {
+                Once::Done => tracing::info!(kind, %talk, version, "domain event published"),
+                Once::DoneUnrecorded => tracing::warn!(
+                    kind,
+                    %talk,
+                    version,
+                    "domain event published, but not recorded as published"
+                ),
+                Once::AlreadyDone => {
+                    tracing::info!(kind, %talk, version, "domain event was published before; skipped")
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfp_domain::domain_event::TalkEventType;
+    use cfp_domain::in_memory::{InMemoryStore, RecordingPublisher};
+    use serde_json::Value;
+
+    const CONFIRMED_SEQUENCE: &str = "4421584600000000017450440001";
+    const PICTURED_SEQUENCE: &str = "4421584700000000017450440002";
+
+    fn sample() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/publish-cfp-events.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the sample event");
+        serde_json::from_str(&text).expect("the sample event is JSON")
+    }
+
+    fn stream_event(json: Value) -> Event {
+        serde_json::from_value(json).expect("a DynamoDB stream event")
+    }
+
+    fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
+        response
+            .batch_item_failures
+            .iter()
+            .filter_map(|failure| failure.item_identifier.clone())
+            .collect()
+    }
+
+    fn set(image: &mut Value, attribute: &str, value: &str) {
+        image[attribute]["S"] = Value::String(value.to_owned());
+    }
+
+    struct Fixture {
+        store: InMemoryStore,
+        publisher: RecordingPublisher,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Fixture {
+                store: InMemoryStore::new(),
+                publisher: RecordingPublisher::new(),
+            }
+        }
+
+        async fn handle(&self, json: Value) -> DynamoDbEventResponse {
+            let dependencies = Dependencies {
+                dedupe: &self.store,
+                publisher: &self.publisher,
+            };
+            handle(stream_event(json), &dependencies, Utc::now()).await
+        }
+
+        fn kinds(&self) -> Vec<(TalkEventType, u32)> {
+            self.publisher
+                .published()
+                .iter()
+                .map(|e| (e.kind, e.version))
+                .collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sample_publishes_a_confirmation_and_an_update_once_each() {
+        let fixture = Fixture::new();
+        for _ in 0..3 {
+            let response = fixture.handle(sample()).await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        assert_eq!(
+            fixture.kinds(),
+            [
+                (TalkEventType::TalkConfirmed, 2),
+                (TalkEventType::TalkUpdated, 3)
+            ]
+        );
+        let published = fixture.publisher.published();
+        assert_eq!(published[0].event_slug, "devconf-2027");
+        assert_eq!(published[0].occurred_at, "2026-12-01T10:30:00.000Z");
+        assert_eq!(
+            published[1].talk.speakers[0].thumbnail_key.as_deref(),
+            Some(
+                "pictures/thumbnails/devconf-2027/019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c/5d41402abc4b2a76.webp"
+            )
+        );
+        let text = serde_json::to_string(&published).expect("json");
+        assert!(
+            !text.contains('@'),
+            "no e-mail address leaves the context: {text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_and_a_removal_of_a_confirmed_talk_are_withdrawals() {
+        let fixture = Fixture::new();
+        let sample = sample();
+        let pictured = sample["Records"][1].clone();
+        let mut withdrawn = pictured.clone();
+        withdrawn["dynamodb"]["SequenceNumber"] = Value::String("10".into());
+        withdrawn["dynamodb"]["OldImage"] = pictured["dynamodb"]["NewImage"].clone();
+        set(
+            &mut withdrawn["dynamodb"]["NewImage"],
+            "status",
+            "withdrawn",
+        );
+        withdrawn["dynamodb"]["NewImage"]["version"]["N"] = Value::String("4".into());
+
+        let mut removed = pictured.clone();
+        removed["eventName"] = Value::String("REMOVE".into());
+        removed["dynamodb"]["SequenceNumber"] = Value::String("11".into());
+        removed["dynamodb"]["OldImage"] = pictured["dynamodb"]["NewImage"].clone();
+        if let Some(record) = removed["dynamodb"].as_object_mut() {
+            record.remove("NewImage");
+        }
+        let response = fixture
+            .handle(serde_json::json!({"Records": [withdrawn]}))
+            .await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert_eq!(fixture.kinds(), [(TalkEventType::TalkWithdrawn, 4)]);
+
+        // Deleting the confirmed version 3 is the change after it: the same withdrawal, once.
+        let elsewhere = Fixture::new();
+        for _ in 0..2 {
+            let response = elsewhere
+                .handle(serde_json::json!({"Records": [removed.clone()]}))
+                .await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        assert_eq!(elsewhere.kinds(), [(TalkEventType::TalkWithdrawn, 4)]);
+        let response = fixture
+            .handle(serde_json::json!({"Records": [removed]}))
+            .await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert_eq!(
+            fixture.publisher.published().len(),
+            1,
+            "a removal after the withdrawal it duplicates publishes nothing more"
+        );
+    }
+
+    #[tokio::test]
+    async fn changes_that_are_no_news_publish_nothing() {
+        let fixture = Fixture::new();
+        let sample = sample();
+        let mut rejected = sample["Records"][0].clone();
+        set(&mut rejected["dynamodb"]["NewImage"], "status", "rejected");
+        let mut not_a_proposal = sample["Records"][0].clone();
+        set(
+            &mut not_a_proposal["dynamodb"]["NewImage"],
+            "entity",
+            "Dedupe",
+        );
+        set(
+            &mut not_a_proposal["dynamodb"]["OldImage"],
+            "entity",
+            "Dedupe",
+        );
+        let mut submitted = sample["Records"][0].clone();
+        submitted["eventName"] = Value::String("INSERT".into());
+        submitted["dynamodb"]["NewImage"] = sample["Records"][0]["dynamodb"]["OldImage"].clone();
+        let response = fixture
+            .handle(serde_json::json!({"Records": [rejected, not_a_proposal, submitted]}))
+            .await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert!(fixture.publisher.published().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_publish_stops_the_batch_there_and_the_retry_publishes_in_order() {
+        let fixture = Fixture::new();
+        fixture.publisher.fail(true);
+        let response = fixture.handle(sample()).await;
+        assert_eq!(
+            serde_json::to_value(&response).expect("json"),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": CONFIRMED_SEQUENCE}]})
+        );
+        assert!(fixture.publisher.published().is_empty());
+
+        fixture.publisher.fail(false);
+        let response = fixture.handle(sample()).await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert_eq!(
+            fixture.kinds(),
+            [
+                (TalkEventType::TalkConfirmed, 2),
+                (TalkEventType::TalkUpdated, 3)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_image_fails_its_record() {
+        let fixture = Fixture::new();
+        let mut sample = sample();
+        if let Some(image) = sample["Records"][1]["dynamodb"]["NewImage"].as_object_mut() {
+            image.remove("abstract");
+        }
+        let response = fixture.handle(sample).await;
+        assert_eq!(failures(&response), [PICTURED_SEQUENCE]);
+        assert_eq!(fixture.kinds(), [(TalkEventType::TalkConfirmed, 2)]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_dedupe_store_publishes_nothing() {
+        let fixture = Fixture::new();
+        fixture.store.fail(true);
+        let response = fixture.handle(sample()).await;
+        assert_eq!(failures(&response), [CONFIRMED_SEQUENCE]);
+        assert!(fixture.publisher.published().is_empty());
+    }
+}

@@ -1,0 +1,31 @@
+use std::convert::Infallible;
+
+use aws_lambda_events::event::dynamodb::Event;
+use cfp_dynamodb::CfpTable;
+use cfp_sns::SnsTalkEventPublisher;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use publish_cfp_events::{Dependencies, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("CFP_TABLE")
+        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
+    let topic = std::env::var("CFP_EVENTS_TOPIC_ARN")
+        .expect("CFP_EVENTS_TOPIC_ARN must name the CfP events topic (template.yaml sets it)");
+    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let publisher = SnsTalkEventPublisher::new(aws_sdk_sns::Client::new(&config), topic);
+    let dependencies = Dependencies {
+        dedupe: &store,
+        publisher: &publisher,
+    };
+    let dependencies = &dependencies;
+
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+        Ok::<_, Infallible>(handle(event.payload, dependencies, chrono::Utc::now()).await)
+    }))
+    .await
+}

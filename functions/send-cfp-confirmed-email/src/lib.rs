@@ -1,0 +1,335 @@
+//! `sendCfPConfirmedEmail`: for each decision on the CfP table's stream (a proposal *became*
+//! confirmed or rejected), the decision email to its speaker, exactly once per proposal and
+//! decision under at-least-once delivery. The template's filter passes only MODIFY records of
+//! proposals whose new status is confirmed or rejected; the handler also requires the old status
+//! to differ, so a later edit of a decided proposal sends nothing. Failed records are reported as
+//! batch item failures, so only they are retried (then the on-failure queue); a batch never fails
+//! as a whole.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use cfp_domain::EmailAddress;
+use cfp_domain::exactly_once::Once;
+use cfp_domain::ports::{DedupeStore, Mailer};
+use cfp_domain::use_cases::send_decision_email;
+use cfp_dynamodb::{is_proposal_image, proposal_from_image};
+use chrono::{DateTime, Utc};
+
+/// With the entity check, what the stream filter in template.yaml selects.
+const MODIFY: &str = "MODIFY";
+
+/// What this function needs from outside.
+pub struct Dependencies<'a> {
+    pub dedupe: &'a dyn DedupeStore,
+    pub mailer: &'a dyn Mailer,
+    /// `SENDER_ADDRESS`.
+    pub sender: &'a EmailAddress,
+}
+
+pub async fn handle(
+    event: Event,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        // Lambda identifies a stream record by its sequence number.
+        let identifier = record
+            .change
+            .sequence_number
+            .clone()
+            .unwrap_or_else(|| record.event_id.clone());
+        if let Err(reason) = process(record, dependencies, now).await {
+            tracing::error!(record = %identifier, %reason, "record failed; it will be retried");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(identifier);
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+async fn process(
+    record: EventRecord,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    if record.event_name != MODIFY
+        || !is_proposal_image(&record.change.new_image)
+        || !is_proposal_image(&record.change.old_image)
+    {
+        tracing::debug!(event = %record.event_name, "not a change of a proposal; skipped");
+        return Ok(());
+    }
+    // A corrupt image fails the record rather than being dropped: after the retries it lands in
+    // the on-failure queue where someone can look at it.
+    let old = proposal_from_image(record.change.old_image).map_err(|error| error.to_string())?;
+    let new = proposal_from_image(record.change.new_image).map_err(|error| error.to_string())?;
+    let outcome = send_decision_email(
+        dependencies.dedupe,
+        dependencies.mailer,
+        dependencies.sender,
+        &old,
+        &new,
+        now,
+    )
+    .await
+    .map_err(|error| error.to_string())?;
+    let id = new.id;
+    match outcome {
+        None => {
+            tracing::info!(proposal = %id, status = new.status.as_str(), "no decision; nothing to send")
+        }
+        Some((decision, Once::Done)) => {
+            tracing::info!(proposal = %id, decision = decision.as_str(), "decision email sent")
+        }
+        Some((decision, Once::DoneUnrecorded)) => tracing::warn!(
+            proposal = %id,
+            decision = decision.as_str(),
+            "decision email sent, but not recorded as sent"
+        ),
+        Some((decision, Once::AlreadyDone)) => tracing::info!(
+            proposal = %id,
+            decision = decision.as_str(),
+            "decision email was sent before; skipped"
+        ),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cfp_domain::dedupe::{Claim, DedupeKey};
+    use cfp_domain::in_memory::{InMemoryStore, RecordingMailer};
+    use cfp_domain::ports::ClaimOutcome;
+    use serde_json::Value;
+
+    const SEQUENCE_NUMBER: &str = "4421584600000000017450440001";
+    const PROPOSAL_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
+
+    fn sample() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/send-cfp-confirmed-email.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the sample event");
+        serde_json::from_str(&text).expect("the sample event is JSON")
+    }
+
+    fn stream_event(json: Value) -> Event {
+        serde_json::from_value(json).expect("a DynamoDB stream event")
+    }
+
+    fn sender() -> EmailAddress {
+        EmailAddress::parse("cfp@example.org").expect("sender")
+    }
+
+    fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
+        response
+            .batch_item_failures
+            .iter()
+            .filter_map(|failure| failure.item_identifier.clone())
+            .collect()
+    }
+
+    /// A copy of the sample's record with its own sequence number.
+    fn record_copy(
+        sample: &Value,
+        sequence_number: &str,
+        change: impl FnOnce(&mut Value),
+    ) -> Value {
+        let mut record = sample["Records"][0].clone();
+        record["dynamodb"]["SequenceNumber"] = Value::String(sequence_number.to_owned());
+        change(&mut record);
+        record
+    }
+
+    fn set(image: &mut Value, attribute: &str, value: &str) {
+        image[attribute]["S"] = Value::String(value.to_owned());
+    }
+
+    struct Fixture {
+        store: InMemoryStore,
+        mailer: RecordingMailer,
+        sender: EmailAddress,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Fixture {
+                store: InMemoryStore::new(),
+                mailer: RecordingMailer::new(),
+                sender: sender(),
+            }
+        }
+
+        fn dependencies(&self) -> Dependencies<'_> {
+            Dependencies {
+                dedupe: &self.store,
+                mailer: &self.mailer,
+                sender: &self.sender,
+            }
+        }
+
+        async fn handle(&self, json: Value) -> DynamoDbEventResponse {
+            handle(stream_event(json), &self.dependencies(), Utc::now()).await
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sample_event_sends_one_confirmation_however_often_it_is_delivered() {
+        let fixture = Fixture::new();
+        for _ in 0..3 {
+            let response = fixture.handle(sample()).await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        let sent = fixture.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        let (from, email) = &sent[0];
+        assert_eq!(from.as_str(), "cfp@example.org");
+        assert_eq!(email.to.as_str(), "ada@example.org");
+        assert!(email.subject.starts_with("Accepted"), "{}", email.subject);
+        assert!(
+            email.subject.contains("Zero-cost idling"),
+            "{}",
+            email.subject
+        );
+        assert!(email.html.contains("DevConf 2027") && email.text.contains("DevConf 2027"));
+    }
+
+    #[tokio::test]
+    async fn a_rejection_gets_its_own_email_once() {
+        let fixture = Fixture::new();
+        let sample = sample();
+        let rejected = record_copy(&sample, "500", |record| {
+            set(&mut record["dynamodb"]["NewImage"], "status", "rejected");
+        });
+        for _ in 0..2 {
+            let response = fixture
+                .handle(serde_json::json!({"Records": [rejected.clone()]}))
+                .await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        let sent = fixture.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        assert!(
+            sent[0].1.subject.starts_with("Your proposal"),
+            "{}",
+            sent[0].1.subject
+        );
+        assert!(sent[0].1.text.contains("sorry"));
+    }
+
+    #[tokio::test]
+    async fn an_edit_of_a_decided_proposal_and_other_changes_send_nothing() {
+        let fixture = Fixture::new();
+        let sample = sample();
+        let records = vec![
+            // Confirmed before and after (a later edit).
+            record_copy(&sample, "100", |record| {
+                set(&mut record["dynamodb"]["OldImage"], "status", "confirmed");
+                set(&mut record["dynamodb"]["NewImage"], "title", "Renamed");
+            }),
+            // Withdrawn: no decision.
+            record_copy(&sample, "200", |record| {
+                set(&mut record["dynamodb"]["NewImage"], "status", "withdrawn");
+            }),
+            // Not a proposal.
+            record_copy(&sample, "300", |record| {
+                set(&mut record["dynamodb"]["NewImage"], "entity", "Dedupe");
+            }),
+            // Not a MODIFY.
+            record_copy(&sample, "400", |record| {
+                record["eventName"] = Value::String("INSERT".into());
+            }),
+        ];
+        let response = fixture
+            .handle(serde_json::json!({"Records": records}))
+            .await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert!(fixture.mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn only_the_failing_records_of_a_batch_are_reported() {
+        let fixture = Fixture::new();
+        let sample = sample();
+        let records = vec![
+            sample["Records"][0].clone(),
+            // A corrupt new image: no title.
+            record_copy(&sample, "100", |record| {
+                if let Some(image) = record["dynamodb"]["NewImage"].as_object_mut() {
+                    image.remove("title");
+                }
+            }),
+        ];
+        let response = fixture
+            .handle(serde_json::json!({"Records": records}))
+            .await;
+        assert_eq!(failures(&response), ["100"]);
+        assert_eq!(fixture.mailer.sent().len(), 1);
+        assert_eq!(
+            serde_json::to_value(&response).expect("json"),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "100"}]})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_is_retried_and_then_sent_once() {
+        let fixture = Fixture::new();
+        fixture.mailer.fail(true);
+        let response = fixture.handle(sample()).await;
+        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        fixture.mailer.fail(false);
+        let response = fixture.handle(sample()).await;
+        assert!(failures(&response).is_empty(), "{response:?}");
+        assert_eq!(fixture.mailer.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_send_in_progress_elsewhere_is_retried_later_not_duplicated() {
+        let fixture = Fixture::new();
+        let key =
+            DedupeKey::parse(&format!("cfp-decision-email#{PROPOSAL_ID}#confirmed")).expect("key");
+        let elsewhere = Claim::new(key, Utc::now());
+        assert_eq!(
+            fixture.store.claim(&elsewhere).await,
+            Ok(ClaimOutcome::Claimed)
+        );
+        let response = fixture.handle(sample()).await;
+        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        assert!(fixture.mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_hostile_title_is_escaped_in_html_and_refused_with_a_line_break() {
+        let fixture = Fixture::new();
+        let sample = sample();
+        let hostile = record_copy(&sample, "600", |record| {
+            set(
+                &mut record["dynamodb"]["NewImage"],
+                "title",
+                "<script>alert(1)</script>",
+            );
+        });
+        // A title that would inject a header if it reached one: the image is refused as corrupt.
+        let injected = record_copy(&sample, "700", |record| {
+            set(
+                &mut record["dynamodb"]["NewImage"],
+                "title",
+                "Hi\r\nBcc: everyone@example.org",
+            );
+        });
+        let response = fixture
+            .handle(serde_json::json!({"Records": [hostile, injected]}))
+            .await;
+        assert_eq!(failures(&response), ["700"]);
+        let sent = fixture.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        let email = &sent[0].1;
+        assert!(!email.html.contains("<script>"), "{}", email.html);
+        assert!(email.html.contains("&#60;script&#62;"), "{}", email.html);
+        assert!(!email.subject.contains(['\r', '\n']));
+    }
+}

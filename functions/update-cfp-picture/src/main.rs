@@ -1,0 +1,33 @@
+use cfp_dynamodb::CfpTable;
+use cfp_s3::PictureBucket;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+use update_cfp_picture::{Dependencies, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("CFP_TABLE")
+        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
+    let bucket = std::env::var("PICTURES_BUCKET")
+        .expect("PICTURES_BUCKET must name the pictures bucket (template.yaml sets it)");
+    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let objects = PictureBucket::new(aws_sdk_s3::Client::new(&config), bucket.as_str());
+    let dependencies = Dependencies {
+        bucket: &bucket,
+        objects: &objects,
+        pictures: &store,
+    };
+    let dependencies = &dependencies;
+
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // A failed backend fails the invocation, so that Lambda retries it.
+        handle(event.payload, dependencies, chrono::Utc::now())
+            .await
+            .map_err(Error::from)
+    }))
+    .await
+}

@@ -1,0 +1,171 @@
+//! One side effect, once per [`DedupeKey`], under at-least-once delivery: the protocol of
+//! [`crate::dedupe`] (claim or take over an expired claim, do it, mark it done; a failed effect
+//! gives the claim back) for any effect, so every stream consumer shares one implementation.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::dedupe::{Claim, Decision, DedupeKey, decide};
+use crate::error::StoreError;
+use crate::ports::{ClaimOutcome, DedupeStore};
+
+/// How the effect went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Once {
+    Done,
+    /// Done, but the record could not be marked: a redelivery after the lease may do it again.
+    DoneUnrecorded,
+    /// An earlier delivery did it.
+    AlreadyDone,
+}
+
+/// Not done now; the caller retries later.
+#[derive(Debug, thiserror::Error)]
+pub enum OnceError<E> {
+    #[error("another invocation is doing this right now")]
+    InProgress,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Effect(E),
+}
+
+/// Runs `effect` unless a record says it ran; `Err` means it did not run now.
+pub async fn run_once<E, F, Fut>(
+    dedupe: &dyn DedupeStore,
+    key: DedupeKey,
+    now: DateTime<Utc>,
+    effect: F,
+) -> Result<Once, OnceError<E>>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    let claim = Claim::new(key, now);
+    match dedupe.claim(&claim).await? {
+        ClaimOutcome::Claimed => {}
+        ClaimOutcome::Held(None) => return Err(OnceError::InProgress),
+        ClaimOutcome::Held(Some(existing)) => match decide(&existing, now) {
+            Decision::AlreadyDone => return Ok(Once::AlreadyDone),
+            Decision::Busy => return Err(OnceError::InProgress),
+            Decision::TakeOver => {
+                if !dedupe.take_over(&existing, &claim).await? {
+                    return Err(OnceError::InProgress);
+                }
+            }
+        },
+    }
+
+    if let Err(error) = effect().await {
+        // Give the claim back so the retry need not wait for the lease; if that fails too, the
+        // lease runs out and the retry takes over.
+        if let Err(release_error) = dedupe.release(&claim).await {
+            tracing::warn!(error = %release_error, key = claim.key.as_str(), "could not release the dedupe claim");
+        }
+        return Err(OnceError::Effect(error));
+    }
+    match dedupe.mark_sent(&claim).await {
+        Ok(true) => Ok(Once::Done),
+        Ok(false) => {
+            tracing::warn!(
+                key = claim.key.as_str(),
+                "the dedupe lease ran out during the effect"
+            );
+            Ok(Once::DoneUnrecorded)
+        }
+        Err(error) => {
+            tracing::warn!(%error, key = claim.key.as_str(), "done, but could not mark the dedupe record");
+            Ok(Once::DoneUnrecorded)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::dedupe::{DedupeState, LEASE};
+    use crate::in_memory::InMemoryStore;
+
+    fn key() -> DedupeKey {
+        DedupeKey::parse("test-effect#1").expect("key")
+    }
+
+    async fn count(
+        store: &InMemoryStore,
+        runs: &AtomicUsize,
+        now: DateTime<Utc>,
+        fail: bool,
+    ) -> Result<Once, OnceError<&'static str>> {
+        run_once(store, key(), now, || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            if fail { Err("boom") } else { Ok(()) }
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn runs_once_then_reports_done() {
+        let (store, runs, now) = (InMemoryStore::new(), AtomicUsize::new(0), Utc::now());
+        assert_eq!(
+            count(&store, &runs, now, false).await.ok(),
+            Some(Once::Done)
+        );
+        for later in [now, now + LEASE * 2] {
+            assert_eq!(
+                count(&store, &runs, later, false).await.ok(),
+                Some(Once::AlreadyDone)
+            );
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            store.dedupe_record(&key()).map(|r| r.state),
+            Some(DedupeState::Sent)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_effect_is_released_and_retried() {
+        let (store, runs, now) = (InMemoryStore::new(), AtomicUsize::new(0), Utc::now());
+        let failed = count(&store, &runs, now, true).await;
+        assert!(
+            matches!(failed, Err(OnceError::Effect("boom"))),
+            "{failed:?}"
+        );
+        assert_eq!(store.dedupe_record(&key()), None);
+        assert_eq!(
+            count(&store, &runs, now, false).await.ok(),
+            Some(Once::Done)
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_live_claim_elsewhere_is_in_progress_and_an_expired_one_is_taken_over() {
+        let (store, runs, now) = (InMemoryStore::new(), AtomicUsize::new(0), Utc::now());
+        let elsewhere = Claim::new(key(), now);
+        assert_eq!(store.claim(&elsewhere).await, Ok(ClaimOutcome::Claimed));
+        let busy = count(&store, &runs, now, false).await;
+        assert!(matches!(busy, Err(OnceError::InProgress)), "{busy:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+
+        let after_lease = now + LEASE + chrono::Duration::seconds(1);
+        assert_eq!(
+            count(&store, &runs, after_lease, false).await.ok(),
+            Some(Once::Done)
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(store.mark_sent(&elsewhere).await, Ok(false));
+    }
+
+    #[tokio::test]
+    async fn a_failing_store_runs_nothing() {
+        let (store, runs) = (InMemoryStore::new(), AtomicUsize::new(0));
+        store.fail(true);
+        let result = count(&store, &runs, Utc::now(), false).await;
+        assert!(matches!(result, Err(OnceError::Store(_))), "{result:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+    }
+}

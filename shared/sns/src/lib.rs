@@ -1,0 +1,5 @@
+//! The SNS adapter of the CfP context's domain-event publisher port.
+
+mod publisher;
+
+pub use publisher::{EVENT_SLUG_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, SnsTalkEventPublisher};
