@@ -4,11 +4,11 @@
 //! ends up pointing at a square thumbnail. Junk is deleted and changes nothing.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use cfp_e2e::fixtures::proposal_body;
+use cfp_e2e::pictures::{png, post_with_form};
 use cfp_e2e::{Caller, Stack, User, eventually};
 use serde_json::{Value, json};
 
@@ -34,34 +34,12 @@ async fn proposal(stack: &Stack) -> Proposal {
     Proposal { speaker, slug, id }
 }
 
-fn s3(stack: &Stack) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(&stack.info.aws_endpoint)
-        .region(aws_sdk_s3::config::Region::new(stack.info.region.clone()))
-        .credentials_provider(aws_sdk_s3::config::Credentials::for_tests())
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 fn bucket(stack: &Stack) -> &str {
     stack
         .info
         .bucket
         .as_deref()
         .expect("the stack has a bucket")
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let picture = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
-    });
-    let mut bytes = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(picture)
-        .write_to(&mut bytes, image::ImageFormat::Png)
-        .expect("png");
-    bytes.into_inner()
 }
 
 /// A tiny well-formed PNG whose header claims 100000x100000 pixels.
@@ -115,30 +93,6 @@ async fn upload_form(
             &json!({"contentType": content_type}),
         )
         .await
-}
-
-/// Posts `bytes` with the form, as a browser would (fields first, the file last).
-async fn post_with_form(stack: &Stack, form: &Value, bytes: Vec<u8>) -> u16 {
-    let url = form["url"].as_str().expect("a url");
-    let mut multipart = reqwest::multipart::Form::new();
-    for (name, value) in form["fields"].as_object().expect("fields") {
-        multipart = multipart.text(name.clone(), value.as_str().expect("text").to_owned());
-    }
-    multipart = multipart.part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("me.png"),
-    );
-    let response = stack
-        .http
-        .post(url)
-        .multipart(multipart)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{url}: {e}"));
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap_or_default();
-    assert!((200..300).contains(&status), "{status}: {body}");
-    status
 }
 
 /// Waits until the bucket's notification of `key` has run the pipeline, successfully.
@@ -202,7 +156,8 @@ fn version(item: &HashMap<String, AttributeValue>) -> u64 {
 }
 
 async fn exists(stack: &Stack, key: &str) -> bool {
-    s3(stack)
+    stack
+        .s3
         .head_object()
         .bucket(bucket(stack))
         .key(key)
@@ -266,7 +221,8 @@ async fn the_owner_uploads_a_picture_and_the_proposal_gets_a_square_thumbnail() 
         Some("360")
     );
 
-    let thumbnail = s3(stack)
+    let thumbnail = stack
+        .s3
         .get_object()
         .bucket(bucket(stack))
         .key(&thumbnail_key)

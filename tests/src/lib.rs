@@ -6,8 +6,10 @@
 
 pub mod api;
 pub mod fixtures;
+pub mod pictures;
 pub mod stack;
 pub mod tokens;
+pub mod topic;
 pub mod wait;
 
 pub use api::{ApiResponse, Caller};

@@ -30,6 +30,9 @@ pub struct Stack {
     pub http: reqwest::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+    /// Path-style, as against any local S3 endpoint.
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// Where `scripts/test.sh` (or `make run`) wrote the stack file.
@@ -66,6 +69,12 @@ impl Stack {
             http: reqwest::Client::new(),
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
+            sns: aws_sdk_sns::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&sdk)
+                    .force_path_style(true)
+                    .build(),
+            ),
             info,
         })
     }
