@@ -302,7 +302,8 @@ fn print_banner(stack: &LocalStack, stack_file: &Path) {
         ));
     }
     lines.push(String::new());
-    lines.push("Try it:".to_owned());
+    lines.push("Try it (README.md, \"Trying it\", has a whole walkthrough):".to_owned());
+    let me = this_command();
     if let Some(api) = stack.apis.first() {
         if let Some(public) = api.config.routes.iter().find(|r| r.authorizer.is_none()) {
             lines.push(format!(
@@ -312,13 +313,19 @@ fn print_banner(stack: &LocalStack, stack_file: &Path) {
                 example_path(&public.path)
             ));
         }
-        if let Some(private) = api.config.routes.iter().find(|r| r.authorizer.is_some()) {
+        if let Some(private) = api
+            .config
+            .routes
+            .iter()
+            .filter(|r| r.authorizer.is_some())
+            .min_by_key(|r| (r.method != "GET", r.path.matches('{').count()))
+        {
             let file = stack_file.display();
             lines.push(format!(
-                "  TOKEN=$(cfp-local user create --stack-file {file} --email speaker@example.org --password 'Local-Passw0rd-1' --group admins)"
+                "  TOKEN=$({me} user create --stack-file {file} --email organiser@example.org --password 'Local-Passw0rd-1' --group admins)"
             ));
             lines.push(format!(
-                "  curl -i -X {} -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{}}' {}{}",
+                "  curl -i -X {} -H \"Authorization: Bearer $TOKEN\" {}{}",
                 private.method,
                 api.url,
                 example_path(&private.path)
@@ -328,6 +335,10 @@ fn print_banner(stack: &LocalStack, stack_file: &Path) {
     if let Some(function) = stack.lambda.functions().first() {
         let port = info.lambda_endpoint.rsplit(':').next().unwrap_or("9001");
         lines.push(format!(
+            "  curl -s --data-binary @events/<event>.json {}/2015-03-31/functions/{}/invocations",
+            info.lambda_endpoint, function.logical_id
+        ));
+        lines.push(format!(
             "  cargo lambda invoke --invoke-port {port} --data-file events/<event>.json {}",
             function.logical_id
         ));
@@ -336,12 +347,22 @@ fn print_banner(stack: &LocalStack, stack_file: &Path) {
             info.lambda_endpoint, function.logical_id
         ));
     }
-    lines.push(format!(
-        "  cfp-local mail --stack-file {}",
-        stack_file.display()
-    ));
+    lines.push(format!("  {me} mail --stack-file {}", stack_file.display()));
     lines.push("Ctrl-C stops everything.".to_owned());
     println!("{}", lines.join("\n"));
+}
+
+/// How to call this very binary from the current directory (it is rarely on PATH).
+fn this_command() -> String {
+    let exe = std::env::current_exe().ok();
+    let cwd = std::env::current_dir().ok();
+    match (exe, cwd) {
+        (Some(exe), Some(cwd)) => match exe.strip_prefix(&cwd) {
+            Ok(relative) => relative.display().to_string(),
+            Err(_) => exe.display().to_string(),
+        },
+        _ => "cfp-local".to_owned(),
+    }
 }
 
 async fn user(args: UserArgs, create: bool) -> anyhow::Result<()> {
