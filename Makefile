@@ -4,6 +4,7 @@ SHELL := /bin/bash
 
 MOTO_VENV  := .venv/moto
 TOOLS_VENV := .venv/tools
+VALIDATORS_VENV := .venv/validators
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help run test setup build lint fmt
@@ -25,6 +26,13 @@ $(TOOLS_VENV)/.installed: requirements/tools.txt requirements/tools.constraints.
 		-r requirements/tools.txt -c requirements/tools.constraints.txt
 	touch $@
 
+# The schedule exports' tests validate frab XML against the XSD with python xmlschema.
+$(VALIDATORS_VENV)/.installed: requirements/validators.txt requirements/validators.constraints.txt
+	python3 -m venv $(VALIDATORS_VENV)
+	$(VALIDATORS_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		-r requirements/validators.txt -c requirements/validators.constraints.txt
+	touch $@
+
 setup: $(MOTO_VENV)/.installed $(TOOLS_VENV)/.installed
 
 # Plain debug binaries: the local runner runs them exactly as Lambda runs the release build.
@@ -43,5 +51,5 @@ lint: $(TOOLS_VENV)/.installed
 fmt:
 	cargo fmt --all
 
-test: setup lint build
+test: setup $(VALIDATORS_VENV)/.installed lint build
 	scripts/test.sh

@@ -1,11 +1,11 @@
 //! `POST /events/{event}/cfps`: a signed-in speaker submits a proposal while the CfP is open.
 
 use cfp_domain::ports::{EventStore, IdempotencyStore, ProposalStore};
-use cfp_domain::proposal::{NewProposalRequest, ProposalView};
+use cfp_domain::proposal::NewProposalRequest;
 use cfp_domain::use_cases;
 use cfp_http::{
-    ApiError, Body, JsonResponse, Request, Response, caller, idempotent, json_body, path_parameter,
-    respond,
+    ApiError, Body, JsonResponse, Request, Response, caller, created_proposal_response, idempotent,
+    json_body, path_parameter, respond,
 };
 use chrono::{DateTime, Utc};
 
@@ -37,11 +37,7 @@ async fn create_cfp(
     let body: NewProposalRequest = json_body(request)?;
     let proposal = use_cases::submit_proposal(events, proposals, &caller, &slug, body, now).await?;
     tracing::info!(proposal = %proposal.id, event = %proposal.event, "proposal submitted");
-    JsonResponse::created(
-        format!("/events/{}/cfps/{}", proposal.event, proposal.id),
-        &ProposalView::from(&proposal),
-    )
-    .map(|response| response.with_version(proposal.version.get()))
+    created_proposal_response(&proposal)
 }
 
 #[cfg(test)]
@@ -54,18 +50,12 @@ mod tests {
     use serde_json::Value;
 
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/create-cfp.json"
-        ))
+        sample_event("create-cfp")
     }
 
     /// The event that `events/create-event.json` creates, so the two samples fit together.
     async fn store_with_sample_event() -> InMemoryStore {
-        let create_event = load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/create-event.json"
-        ));
+        let create_event = sample_event("create-event");
         let body: NewEventRequest =
             serde_json::from_str(create_event["body"].as_str().expect("a body"))
                 .expect("the create-event body");

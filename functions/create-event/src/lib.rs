@@ -49,10 +49,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/create-event.json"
-        ))
+        sample_event("create-event")
     }
 
     fn slug() -> EventSlug {

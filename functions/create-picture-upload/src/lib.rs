@@ -1,13 +1,15 @@
 //! `POST /events/{event}/cfps/{id}/picture`: the proposal's owner gets a presigned POST form
 //! bound to one upload key, the declared content type and a size limit, valid for minutes.
 //!
-//! No state changes here (the form is only a signature), so a repeated request simply gets a
-//! fresh form; the upload's notification does the rest (function update-cfp-picture).
+//! The form is only a signature and changes nothing, so a repeated request gets a fresh form;
+//! with an `Idempotency-Key` a retry gets the same one again. A withdrawn or rejected proposal
+//! gets none (409). The upload's notification does the rest (function update-cfp-picture).
 
 use cfp_domain::picture::{PictureUploadRequest, request_picture_upload};
-use cfp_domain::ports::ProposalStore;
+use cfp_domain::ports::{IdempotencyStore, ProposalStore};
 use cfp_http::{
-    ApiError, Body, JsonResponse, Request, Response, caller, json_body, path_parameter, respond,
+    ApiError, Body, JsonResponse, ProposalPath, Request, Response, caller, idempotent, json_body,
+    respond,
 };
 use cfp_s3::PostPresigner;
 use chrono::{DateTime, Utc};
@@ -16,10 +18,14 @@ use chrono::{DateTime, Utc};
 pub async fn handle(
     request: Request,
     proposals: &dyn ProposalStore,
+    idempotency: &dyn IdempotencyStore,
     presigner: &PostPresigner,
     now: DateTime<Utc>,
 ) -> Response<Body> {
-    respond(create_picture_upload(&request, proposals, presigner, now).await)
+    idempotent(request, idempotency, now, |request| async move {
+        respond(create_picture_upload(&request, proposals, presigner, now).await)
+    })
+    .await
 }
 
 async fn create_picture_upload(
@@ -29,10 +35,10 @@ async fn create_picture_upload(
     now: DateTime<Utc>,
 ) -> Result<JsonResponse, ApiError> {
     let caller = caller(request)?;
-    let slug = path_parameter(request, "event")?;
-    let id = path_parameter(request, "id")?;
+    let path = ProposalPath::of(request)?;
     let body: PictureUploadRequest = json_body(request)?;
-    let upload = request_picture_upload(proposals, &caller, &slug, &id, body, now).await?;
+    let upload =
+        request_picture_upload(proposals, &caller, &path.event, &path.id, body, now).await?;
     let form = presigner
         .presign(
             &upload.key.to_string(),
@@ -53,26 +59,18 @@ mod tests {
     use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
     use base64::Engine;
     use cfp_domain::in_memory::InMemoryStore;
-    use cfp_domain::proposal::ProposalId;
+    use cfp_domain::ports::ProposalStore;
+    use cfp_domain::proposal::{Action, ProposalId};
     use cfp_domain::test_data;
     use cfp_http::test_support::*;
     use serde_json::Value;
 
-    const SAMPLE_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
-
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/create-picture-upload.json"
-        ))
+        sample_event("create-picture-upload")
     }
 
     async fn store() -> InMemoryStore {
-        let store = InMemoryStore::with_event(test_data::event());
-        let mut proposal = test_data::proposal();
-        proposal.id = ProposalId::parse(SAMPLE_ID).expect("the sample's id");
-        store.insert_proposal(&proposal).await.expect("stored");
-        store
+        test_data::store_with_sample_proposal(test_data::event()).await
     }
 
     fn presigner() -> PostPresigner {
@@ -95,6 +93,7 @@ mod tests {
         handle(
             request(event),
             store,
+            store,
             &presigner(),
             test_data::before_close(),
         )
@@ -113,7 +112,10 @@ mod tests {
         );
         let key = body["fields"]["key"].as_str().expect("a key");
         assert!(
-            key.starts_with(&format!("pictures/uploads/devconf-2027/{SAMPLE_ID}/")),
+            key.starts_with(&format!(
+                "pictures/uploads/devconf-2027/{}/",
+                test_data::SAMPLE_PROPOSAL_ID
+            )),
             "{key}"
         );
         assert_eq!(body["fields"]["Content-Type"], "image/png");
@@ -138,6 +140,52 @@ mod tests {
         let first = body_json(&call(&store, &sample()).await);
         let second = body_json(&call(&store, &sample()).await);
         assert_ne!(first["fields"]["key"], second["fields"]["key"]);
+    }
+
+    #[tokio::test]
+    async fn an_idempotency_key_replays_the_same_form() {
+        let store = store().await;
+        let mut event = sample();
+        event["headers"]["idempotency-key"] = "picture-once".into();
+        let first = call(&store, &event).await;
+        let again = call(&store, &event).await;
+        assert_eq!(first.status().as_u16(), 200, "{first:?}");
+        assert_eq!(again.status().as_u16(), 200, "{again:?}");
+        assert_eq!(body_json(&again), body_json(&first));
+        assert_eq!(header(&again, "idempotent-replayed"), Some("true"));
+        let mut other_type = event.clone();
+        set_body(
+            &mut other_type,
+            r#"{"contentType": "image/webp"}"#,
+            Some("application/json"),
+        );
+        assert_problem(
+            &call(&store, &other_type).await,
+            422,
+            "idempotency-key-reused",
+        );
+    }
+
+    #[tokio::test]
+    async fn a_withdrawn_or_rejected_proposal_gets_no_form() {
+        let now = test_data::before_close();
+        let submitted = test_data::sample_proposal();
+        let rejected = submitted
+            .decide(Action::Reject, &test_data::admin().user_id, now)
+            .expect("rejected");
+        let withdrawn = submitted.withdraw(now).expect("withdrawn");
+        for (closed, status) in [(rejected, "rejected"), (withdrawn, "withdrawn")] {
+            let store = store().await;
+            store
+                .replace_proposal(&submitted, &closed)
+                .await
+                .expect("stored");
+            let problem = assert_problem(&call(&store, &sample()).await, 409, "invalid-transition");
+            assert_eq!(
+                problem["detail"],
+                format!("a {status} proposal cannot be given a picture")
+            );
+        }
     }
 
     #[tokio::test]

@@ -36,7 +36,8 @@ async fn main() -> Result<(), Error> {
 
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(
-            create_picture_upload::handle(request, store, presigner, chrono::Utc::now()).await,
+            create_picture_upload::handle(request, store, store, presigner, chrono::Utc::now())
+                .await,
         )
     }))
     .await

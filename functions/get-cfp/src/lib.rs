@@ -2,9 +2,11 @@
 //! reviewers.
 
 use cfp_domain::ports::{EventStore, ProposalStore};
-use cfp_domain::proposal::ProposalView;
 use cfp_domain::use_cases;
-use cfp_http::{ApiError, Body, JsonResponse, Request, Response, caller, path_parameter, respond};
+use cfp_http::{
+    ApiError, Body, JsonResponse, ProposalPath, Request, Response, caller, proposal_response,
+    respond,
+};
 
 /// 200 with `ETag` and the proposal, or a problem.
 pub async fn handle(
@@ -21,11 +23,10 @@ async fn get_cfp(
     proposals: &dyn ProposalStore,
 ) -> Result<JsonResponse, ApiError> {
     let caller = caller(request)?;
-    let slug = path_parameter(request, "event")?;
-    let id = path_parameter(request, "id")?;
-    let proposal = use_cases::get_proposal(events, proposals, &caller, &slug, &id).await?;
-    JsonResponse::ok(&ProposalView::from(&proposal))
-        .map(|response| response.with_version(proposal.version.get()))
+    let path = ProposalPath::of(request)?;
+    let proposal =
+        use_cases::get_proposal(events, proposals, &caller, &path.event, &path.id).await?;
+    proposal_response(&proposal)
 }
 
 #[cfg(test)]
@@ -33,32 +34,17 @@ mod tests {
     use super::*;
     use cfp_domain::in_memory::InMemoryStore;
     use cfp_domain::proposal::ProposalId;
-    use cfp_domain::team::{Role, Team};
     use cfp_domain::test_data;
     use cfp_http::test_support::*;
     use serde_json::Value;
 
-    const SAMPLE_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
-
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/get-cfp.json"
-        ))
+        sample_event("get-cfp")
     }
 
     /// devconf-2027 with an organiser and a reviewer, and the sample's proposal by the speaker.
     async fn store() -> InMemoryStore {
-        let mut event = test_data::event();
-        event.team = Team::from_members([
-            (test_data::admin().user_id, Role::Organiser),
-            (test_data::reviewer().user_id, Role::Reviewer),
-        ]);
-        let store = InMemoryStore::with_event(event);
-        let mut proposal = test_data::proposal();
-        proposal.id = ProposalId::parse(SAMPLE_ID).expect("the sample's id");
-        store.insert_proposal(&proposal).await.expect("stored");
-        store
+        test_data::store_with_sample_proposal(test_data::event_with_reviewer()).await
     }
 
     fn as_caller(caller: &cfp_domain::Caller) -> Value {
@@ -78,7 +64,7 @@ mod tests {
         assert_eq!(response.status().as_u16(), 200, "{response:?}");
         assert_eq!(header(&response, "etag"), Some("\"1\""));
         let body = body_json(&response);
-        assert_eq!(body["id"], SAMPLE_ID);
+        assert_eq!(body["id"], test_data::SAMPLE_PROPOSAL_ID);
         assert_eq!(body["event"], "devconf-2027");
         assert_eq!(body["title"], "Zero-cost idling");
         assert_eq!(body["speaker"]["email"], "ada@example.org");

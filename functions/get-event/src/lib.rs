@@ -34,10 +34,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/get-event.json"
-        ))
+        sample_event("get-event")
     }
 
     async fn call(store: &InMemoryStore, event: &Value, now: DateTime<Utc>) -> Response<Body> {

@@ -70,10 +70,7 @@ mod tests {
     use serde_json::Value;
 
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/list-cfps.json"
-        ))
+        sample_event("list-cfps")
     }
 
     fn with_query(mut event: Value, pairs: &[(&str, &str)]) -> Value {

@@ -10,12 +10,13 @@
 //! overtakes an earlier one that failed (consumers order by `version` all the same).
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
+use cfp_domain::StoreError;
 use cfp_domain::domain_event::ProposalChange;
 use cfp_domain::exactly_once::Once;
 use cfp_domain::ports::{DedupeStore, TalkEventPublisher};
-use cfp_domain::use_cases::publish_talk_event;
-use cfp_dynamodb::{is_proposal_image, proposal_from_image};
+use cfp_domain::use_cases::{PublishTalkEventError, publish_talk_event};
+use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
 use chrono::{DateTime, SubsecRound, Utc};
 
 /// What this function needs from outside.
@@ -24,48 +25,44 @@ pub struct Dependencies<'a> {
     pub publisher: &'a dyn TalkEventPublisher,
 }
 
+/// Why one record failed (and will be retried, with the rest of its batch).
+#[derive(Debug, thiserror::Error)]
+enum RecordError {
+    #[error(transparent)]
+    Image(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] PublishTalkEventError),
+}
+
+/// In stream order, stopping at the first failure (see the module's comment).
 pub async fn handle(
     event: Event,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
 ) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in event.records {
-        // Lambda identifies a stream record by its sequence number.
-        let identifier = record
-            .change
-            .sequence_number
-            .clone()
-            .unwrap_or_else(|| record.event_id.clone());
-        if let Err(reason) = process(record, dependencies, now).await {
-            tracing::error!(record = %identifier, %reason, "record failed; it and the rest of the batch will be retried");
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = Some(identifier);
-            response.batch_item_failures.push(failure);
-            break;
-        }
-    }
-    response
+    process_batch(event, OnFailure::StopBatch, |record| {
+        process(record, dependencies, now)
+    })
+    .await
 }
 
 /// The proposal change a record reports; `None` for records about anything else.
-fn change_of(record: EventRecord) -> Result<Option<ProposalChange>, String> {
-    let image = |image| proposal_from_image(image).map_err(|error| error.to_string());
+fn change_of(record: EventRecord) -> Result<Option<ProposalChange>, StoreError> {
     let change = record.change;
     Ok(match record.event_name.as_str() {
-        "INSERT" if is_proposal_image(&change.new_image) => {
-            Some(ProposalChange::Inserted(image(change.new_image)?))
-        }
+        "INSERT" if is_proposal_image(&change.new_image) => Some(ProposalChange::Inserted(
+            proposal_from_image(change.new_image)?,
+        )),
         "MODIFY"
             if is_proposal_image(&change.new_image) && is_proposal_image(&change.old_image) =>
         {
             Some(ProposalChange::Modified {
-                old: image(change.old_image)?,
-                new: image(change.new_image)?,
+                old: proposal_from_image(change.old_image)?,
+                new: proposal_from_image(change.new_image)?,
             })
         }
         "REMOVE" if is_proposal_image(&change.old_image) => Some(ProposalChange::Removed {
-            old: image(change.old_image)?,
+            old: proposal_from_image(change.old_image)?,
             // Whole seconds: the fraction of this field is not reliable in every source.
             at: change.approximate_creation_date_time.trunc_subsecs(0),
         }),
@@ -77,7 +74,7 @@ async fn process(
     record: EventRecord,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
-) -> Result<(), String> {
+) -> Result<(), RecordError> {
     let event_name = record.event_name.clone();
     // A corrupt image fails the record rather than being dropped: after the retries it lands in
     // the on-failure queue where someone can look at it.
@@ -85,9 +82,8 @@ async fn process(
         tracing::debug!(event = %event_name, "not a change of a proposal; skipped");
         return Ok(());
     };
-    let outcome = publish_talk_event(dependencies.dedupe, dependencies.publisher, &change, now)
-        .await
-        .map_err(|error| error.to_string())?;
+    let outcome =
+        publish_talk_event(dependencies.dedupe, dependencies.publisher, &change, now).await?;
     match outcome {
         None => tracing::debug!(event = %event_name, "no domain event in this change"),
         Some((event, once)) => {

@@ -7,12 +7,12 @@
 //! as a whole.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use cfp_domain::EmailAddress;
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use cfp_domain::exactly_once::Once;
 use cfp_domain::ports::{DedupeStore, Mailer};
-use cfp_domain::use_cases::send_decision_email;
-use cfp_dynamodb::{is_proposal_image, proposal_from_image};
+use cfp_domain::use_cases::{DecisionEmailError, send_decision_email};
+use cfp_domain::{EmailAddress, StoreError};
+use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
 use chrono::{DateTime, Utc};
 
 /// With the entity check, what the stream filter in template.yaml selects.
@@ -26,34 +26,32 @@ pub struct Dependencies<'a> {
     pub sender: &'a EmailAddress,
 }
 
+/// Why one record failed (and will be retried).
+#[derive(Debug, thiserror::Error)]
+enum RecordError {
+    #[error(transparent)]
+    Image(#[from] StoreError),
+    #[error(transparent)]
+    Send(#[from] DecisionEmailError),
+}
+
+/// Each decision's email is independent of the others': a failure holds back no other record.
 pub async fn handle(
     event: Event,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
 ) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in event.records {
-        // Lambda identifies a stream record by its sequence number.
-        let identifier = record
-            .change
-            .sequence_number
-            .clone()
-            .unwrap_or_else(|| record.event_id.clone());
-        if let Err(reason) = process(record, dependencies, now).await {
-            tracing::error!(record = %identifier, %reason, "record failed; it will be retried");
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = Some(identifier);
-            response.batch_item_failures.push(failure);
-        }
-    }
-    response
+    process_batch(event, OnFailure::ContinueBatch, |record| {
+        process(record, dependencies, now)
+    })
+    .await
 }
 
 async fn process(
     record: EventRecord,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
-) -> Result<(), String> {
+) -> Result<(), RecordError> {
     if record.event_name != MODIFY
         || !is_proposal_image(&record.change.new_image)
         || !is_proposal_image(&record.change.old_image)
@@ -63,8 +61,8 @@ async fn process(
     }
     // A corrupt image fails the record rather than being dropped: after the retries it lands in
     // the on-failure queue where someone can look at it.
-    let old = proposal_from_image(record.change.old_image).map_err(|error| error.to_string())?;
-    let new = proposal_from_image(record.change.new_image).map_err(|error| error.to_string())?;
+    let old = proposal_from_image(record.change.old_image)?;
+    let new = proposal_from_image(record.change.new_image)?;
     let outcome = send_decision_email(
         dependencies.dedupe,
         dependencies.mailer,
@@ -73,8 +71,7 @@ async fn process(
         &new,
         now,
     )
-    .await
-    .map_err(|error| error.to_string())?;
+    .await?;
     let id = new.id;
     match outcome {
         None => {

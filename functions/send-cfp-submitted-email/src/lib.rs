@@ -4,11 +4,12 @@
 //! retries, land in the on-failure queue); a batch never fails as a whole.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use cfp_domain::EmailAddress;
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
+use cfp_domain::exactly_once::Once;
 use cfp_domain::ports::{DedupeStore, Mailer};
-use cfp_domain::use_cases::{Delivery, send_submitted_email};
-use cfp_dynamodb::{is_proposal_image, proposal_from_image};
+use cfp_domain::use_cases::send_submitted_email;
+use cfp_domain::{CfpError, EmailAddress, StoreError};
+use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
 use chrono::{DateTime, Utc};
 
 /// With the entity check, what the stream filter in template.yaml selects; anything else is
@@ -23,57 +24,53 @@ pub struct Dependencies<'a> {
     pub sender: &'a EmailAddress,
 }
 
+/// Why one record failed (and will be retried).
+#[derive(Debug, thiserror::Error)]
+enum RecordError {
+    #[error(transparent)]
+    Image(#[from] StoreError),
+    #[error(transparent)]
+    Send(#[from] CfpError),
+}
+
+/// Each proposal's email is independent of the others': a failure holds back no other record.
 pub async fn handle(
     event: Event,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
 ) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in event.records {
-        // Lambda identifies a stream record by its sequence number.
-        let identifier = record
-            .change
-            .sequence_number
-            .clone()
-            .unwrap_or_else(|| record.event_id.clone());
-        if let Err(reason) = process(record, dependencies, now).await {
-            tracing::error!(record = %identifier, %reason, "record failed; it will be retried");
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = Some(identifier);
-            response.batch_item_failures.push(failure);
-        }
-    }
-    response
+    process_batch(event, OnFailure::ContinueBatch, |record| {
+        process(record, dependencies, now)
+    })
+    .await
 }
 
 async fn process(
     record: EventRecord,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
-) -> Result<(), String> {
+) -> Result<(), RecordError> {
     if record.event_name != INSERT || !is_proposal_image(&record.change.new_image) {
         tracing::debug!(event = %record.event_name, "not a new proposal; skipped");
         return Ok(());
     }
     // A corrupt image fails the record rather than being dropped: after the retries it lands in
     // the on-failure queue where someone can look at it.
-    let proposal =
-        proposal_from_image(record.change.new_image).map_err(|error| error.to_string())?;
-    let delivery = send_submitted_email(
+    let proposal = proposal_from_image(record.change.new_image)?;
+    let once = send_submitted_email(
         dependencies.dedupe,
         dependencies.mailer,
         dependencies.sender,
         &proposal,
         now,
     )
-    .await
-    .map_err(|error| error.to_string())?;
-    match delivery {
-        Delivery::Sent => tracing::info!(proposal = %proposal.id, "submission email sent"),
-        Delivery::SentUnrecorded => {
+    .await?;
+    match once {
+        Once::Done => tracing::info!(proposal = %proposal.id, "submission email sent"),
+        Once::DoneUnrecorded => {
             tracing::warn!(proposal = %proposal.id, "submission email sent, but not recorded as sent")
         }
-        Delivery::AlreadySent => {
+        Once::AlreadyDone => {
             tracing::info!(proposal = %proposal.id, "submission email was sent before; skipped")
         }
     }

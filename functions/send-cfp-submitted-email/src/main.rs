@@ -1,9 +1,8 @@
 use std::convert::Infallible;
 
 use aws_lambda_events::event::dynamodb::Event;
-use cfp_domain::EmailAddress;
 use cfp_dynamodb::CfpTable;
-use cfp_ses::SesMailer;
+use cfp_ses::SesSender;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use send_cfp_submitted_email::{Dependencies, handle};
 
@@ -15,15 +14,12 @@ async fn main() -> Result<(), Error> {
     let config = aws_config::load_from_env().await;
     let table = std::env::var("CFP_TABLE")
         .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
-    let sender = std::env::var("SENDER_ADDRESS")
-        .expect("SENDER_ADDRESS must be set (template.yaml sets it)");
-    let sender = EmailAddress::parse(&sender).expect("SENDER_ADDRESS must be an e-mail address");
     let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&config));
+    let mail = SesSender::from_env(aws_sdk_sesv2::Client::new(&config))?;
     let dependencies = Dependencies {
         dedupe: &store,
-        mailer: &mailer,
-        sender: &sender,
+        mailer: &mail.mailer,
+        sender: &mail.from,
     };
     let dependencies = &dependencies;
 

@@ -3,11 +3,11 @@
 //! when stale), and the write is conditional on that version.
 
 use cfp_domain::ports::{EventStore, ProposalStore};
-use cfp_domain::proposal::{ProposalChangesRequest, ProposalView};
+use cfp_domain::proposal::ProposalChangesRequest;
 use cfp_domain::use_cases;
 use cfp_http::{
-    ApiError, Body, JsonResponse, Request, Response, caller, if_match, json_body, path_parameter,
-    respond,
+    ApiError, Body, JsonResponse, ProposalPath, Request, Response, caller, if_match, json_body,
+    proposal_response, respond,
 };
 use chrono::{DateTime, Utc};
 
@@ -28,17 +28,22 @@ async fn update_cfp(
     now: DateTime<Utc>,
 ) -> Result<JsonResponse, ApiError> {
     let caller = caller(request)?;
-    let slug = path_parameter(request, "event")?;
-    let id = path_parameter(request, "id")?;
+    let path = ProposalPath::of(request)?;
     let expected = if_match(request)?;
     let changes: ProposalChangesRequest = json_body(request)?;
     let proposal = use_cases::update_proposal(
-        events, proposals, &caller, &slug, &id, expected, changes, now,
+        events,
+        proposals,
+        &caller,
+        &path.event,
+        &path.id,
+        expected,
+        changes,
+        now,
     )
     .await?;
     tracing::info!(proposal = %proposal.id, version = proposal.version.get(), "proposal edited");
-    JsonResponse::ok(&ProposalView::from(&proposal))
-        .map(|response| response.with_version(proposal.version.get()))
+    proposal_response(&proposal)
 }
 
 #[cfg(test)]
@@ -46,26 +51,17 @@ mod tests {
     use super::*;
     use cfp_domain::in_memory::InMemoryStore;
     use cfp_domain::ports::ProposalStore;
-    use cfp_domain::proposal::{Action, ProposalId};
+    use cfp_domain::proposal::Action;
     use cfp_domain::test_data;
     use cfp_http::test_support::*;
     use serde_json::Value;
 
-    const SAMPLE_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
-
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/update-cfp.json"
-        ))
+        sample_event("update-cfp")
     }
 
     async fn store() -> InMemoryStore {
-        let store = InMemoryStore::with_event(test_data::event());
-        let mut proposal = test_data::proposal();
-        proposal.id = ProposalId::parse(SAMPLE_ID).expect("the sample's id");
-        store.insert_proposal(&proposal).await.expect("stored");
-        store
+        test_data::store_with_sample_proposal(test_data::event()).await
     }
 
     async fn call(store: &InMemoryStore, event: &Value) -> Response<Body> {

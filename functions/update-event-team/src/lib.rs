@@ -65,10 +65,7 @@ mod tests {
     use serde_json::Value;
 
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/update-event-team.json"
-        ))
+        sample_event("update-event-team")
     }
 
     async fn role_of(store: &InMemoryStore, user: &cfp_domain::Caller) -> Option<Role> {

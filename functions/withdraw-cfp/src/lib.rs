@@ -3,11 +3,10 @@
 //! `Idempotency-Key` makes a retry safe.
 
 use cfp_domain::ports::{IdempotencyStore, ProposalStore};
-use cfp_domain::proposal::ProposalView;
 use cfp_domain::use_cases;
 use cfp_http::{
-    ApiError, Body, JsonResponse, Request, Response, caller, idempotent, if_match, path_parameter,
-    respond,
+    ApiError, Body, JsonResponse, ProposalPath, Request, Response, caller, idempotent, if_match,
+    proposal_response, respond,
 };
 use chrono::{DateTime, Utc};
 
@@ -30,41 +29,29 @@ async fn withdraw_cfp(
     now: DateTime<Utc>,
 ) -> Result<JsonResponse, ApiError> {
     let caller = caller(request)?;
-    let slug = path_parameter(request, "event")?;
-    let id = path_parameter(request, "id")?;
+    let path = ProposalPath::of(request)?;
     let expected = if_match(request)?;
     let proposal =
-        use_cases::withdraw_proposal(proposals, &caller, &slug, &id, expected, now).await?;
+        use_cases::withdraw_proposal(proposals, &caller, &path.event, &path.id, expected, now)
+            .await?;
     tracing::info!(proposal = %proposal.id, "proposal withdrawn");
-    JsonResponse::ok(&ProposalView::from(&proposal))
-        .map(|response| response.with_version(proposal.version.get()))
+    proposal_response(&proposal)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use cfp_domain::in_memory::InMemoryStore;
-    use cfp_domain::ports::ProposalStore;
-    use cfp_domain::proposal::ProposalId;
     use cfp_domain::test_data;
     use cfp_http::test_support::*;
     use serde_json::Value;
 
-    const SAMPLE_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
-
     fn sample() -> Value {
-        load_event(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/withdraw-cfp.json"
-        ))
+        sample_event("withdraw-cfp")
     }
 
     async fn store() -> InMemoryStore {
-        let store = InMemoryStore::with_event(test_data::event());
-        let mut proposal = test_data::proposal();
-        proposal.id = ProposalId::parse(SAMPLE_ID).expect("the sample's id");
-        store.insert_proposal(&proposal).await.expect("stored");
-        store
+        test_data::store_with_sample_proposal(test_data::event()).await
     }
 
     async fn call(store: &InMemoryStore, event: &Value) -> Response<Body> {

@@ -43,7 +43,8 @@ pub mod cli;
 pub mod lambda;
 pub mod local_stack;
 pub mod mail;
-pub mod moto;
+/// moto as the local AWS endpoint: one implementation, shared with the workspace's tests.
+pub use cfp_local_moto as moto;
 pub mod physical_names;
 pub mod provision;
 pub mod stack;

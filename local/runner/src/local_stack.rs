@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio_util::task::AbortOnDropHandle;
 
 use crate::aws_clients::AwsClients;
+use crate::child_process::guarded_command;
 use crate::lambda::{LambdaService, LambdaSettings, LogSink, invoke_api};
 use crate::moto::{MotoError, MotoServer};
 use crate::provision::serverless::http_api;
@@ -225,7 +226,7 @@ impl LocalStack {
 
         let (moto, aws_endpoint) = match &options.aws {
             AwsEndpoint::StartMoto(program) => {
-                let moto = MotoServer::start(program).await?;
+                let moto = MotoServer::start_with(program, |p| guarded_command(p)).await?;
                 let endpoint = moto.endpoint().to_owned();
                 (Some(moto), endpoint)
             }

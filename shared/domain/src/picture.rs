@@ -15,7 +15,7 @@ use crate::caller::Caller;
 use crate::error::{CfpError, StoreError};
 use crate::event::EventSlug;
 use crate::ports::ProposalStore;
-use crate::proposal::ProposalId;
+use crate::proposal::{ProposalId, ProposalStatus};
 use crate::validation::FieldError;
 
 /// The largest upload accepted (the presigned POST's `content-length-range` and the pipeline's
@@ -160,6 +160,17 @@ pub async fn request_picture_upload(
             "only the speaker may upload the proposal's picture",
         ));
     }
+    // A picture is for a talk that may still happen; an upload for any other would only be
+    // stored for nothing.
+    if matches!(
+        proposal.status,
+        ProposalStatus::Withdrawn | ProposalStatus::Rejected
+    ) {
+        return Err(CfpError::InvalidTransition {
+            status: proposal.status.as_str(),
+            action: "given a picture",
+        });
+    }
     let content_type = PictureContentType::parse(&request.content_type)
         .map_err(|e| CfpError::Validation(vec![e]))?;
     Ok(PictureUpload {
@@ -232,7 +243,6 @@ pub mod in_memory {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::proposal::ProposalStatus;
 
     /// A proposal's status, version and picture: what `set_picture` looks at.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -425,6 +435,50 @@ mod tests {
         assert_eq!(upload.content_type, PictureContentType::WebP);
         assert_eq!(upload.max_bytes, MAX_UPLOAD_BYTES);
         assert_eq!(upload.expires_at, now + Duration::minutes(10));
+    }
+
+    #[tokio::test]
+    async fn withdrawn_and_rejected_proposals_get_no_form_submitted_and_confirmed_do() {
+        let now = test_data::before_close();
+        let submitted = test_data::proposal();
+        let by = test_data::admin().user_id;
+        let confirmed = submitted
+            .decide(crate::proposal::Action::Confirm, &by, now)
+            .expect("confirmed");
+        let rejected = submitted
+            .decide(crate::proposal::Action::Reject, &by, now)
+            .expect("rejected");
+        let withdrawn = submitted.withdraw(now).expect("withdrawn");
+        for (proposal, accepted) in [
+            (submitted, true),
+            (confirmed, true),
+            (rejected, false),
+            (withdrawn, false),
+        ] {
+            let store = InMemoryStore::with_event(test_data::event());
+            store.insert_proposal(&proposal).await.expect("stored");
+            let result = request_picture_upload(
+                &store,
+                &test_data::speaker(),
+                "devconf-2027",
+                &proposal.id.to_string(),
+                body("image/png"),
+                now,
+            )
+            .await;
+            let status = proposal.status.as_str();
+            if accepted {
+                assert!(result.is_ok(), "{status}: {result:?}");
+            } else {
+                match result {
+                    Err(error @ CfpError::InvalidTransition { .. }) => assert_eq!(
+                        error.to_string(),
+                        format!("a {status} proposal cannot be given a picture")
+                    ),
+                    other => panic!("{status}: {other:?}"),
+                }
+            }
+        }
     }
 
     #[tokio::test]

@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use crate::caller::{ADMINS_GROUP, Caller};
 use crate::email_address::EmailAddress;
 use crate::event::{Event, NewEvent, NewEventRequest};
-use crate::proposal::{NewProposal, NewProposalRequest, Proposal};
-use crate::team::UserId;
+use crate::in_memory::InMemoryStore;
+use crate::ports::ProposalStore;
+use crate::proposal::{NewProposal, NewProposalRequest, Proposal, ProposalId};
+use crate::team::{Role, UserId};
 
 fn caller(sub: &str, email: &str, groups: &[&str]) -> Caller {
     Caller {
@@ -137,4 +139,35 @@ pub fn proposal() -> Proposal {
         speaker.email.expect("test speaker address"),
         before_close(),
     )
+}
+
+/// The proposal id the sample events in `events/` name.
+pub const SAMPLE_PROPOSAL_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
+
+/// [`proposal`] under the id the sample events name.
+pub fn sample_proposal() -> Proposal {
+    Proposal {
+        id: ProposalId::parse(SAMPLE_PROPOSAL_ID).expect("the samples' proposal id"),
+        ..proposal()
+    }
+}
+
+/// [`event`] with [`reviewer`] on its team as a reviewer, beside its organiser [`admin`].
+pub fn event_with_reviewer() -> Event {
+    let mut event = event();
+    event.team = event
+        .team
+        .with_member(reviewer().user_id, Role::Reviewer)
+        .expect("a reviewer joins the team");
+    event
+}
+
+/// A store holding `event` and [`sample_proposal`]: what the sample events expect to find.
+pub async fn store_with_sample_proposal(event: Event) -> InMemoryStore {
+    let store = InMemoryStore::with_event(event);
+    store
+        .insert_proposal(&sample_proposal())
+        .await
+        .expect("the sample proposal is stored");
+    store
 }

@@ -1,15 +1,14 @@
 //! [`EventStore`] on the CfP table.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use cfp_domain::StoreError;
 use cfp_domain::event::{Event, EventSlug};
 use cfp_domain::ports::EventStore;
 use cfp_domain::team::{Role, UserId};
 
-use crate::error::{backend, corrupt};
+use crate::conditional_write::{item_key, written};
+use crate::error::corrupt;
 use crate::event_item::EventItem;
 use crate::keys::{EVENT_SK, PK, SK, describe, event_pk};
 use crate::table::CfpTable;
@@ -20,34 +19,14 @@ impl EventStore for CfpTable {
         let item: EventItem = event.into();
         let key = describe(&item.pk, &item.sk);
         let item = serde_dynamo::to_item(item).map_err(|e| corrupt(key, e))?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|error| match error.into_service_error() {
-                PutItemError::ConditionalCheckFailedException(_) => StoreError::AlreadyExists,
-                other => backend("PutItem (event)", other),
-            })?;
-        Ok(())
+        self.insert_item(item, "PutItem (event)").await
     }
 
     async fn get_event(&self, slug: &EventSlug) -> Result<Option<Event>, StoreError> {
         let pk = event_pk(slug);
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, AttributeValue::S(pk.clone()))
-            .key(SK, AttributeValue::S(EVENT_SK.to_owned()))
-            // Read-your-writes: an organiser creates an event and reads it right away.
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|error| backend("GetItem (event)", error))?;
-        let Some(item) = output.item else {
+        // Consistent: an organiser creates an event and reads it right away.
+        let read = self.read_item(item_key(pk.clone(), EVENT_SK), "GetItem (event)");
+        let Some(item) = read.await? else {
             return Ok(None);
         };
         let item: EventItem =
@@ -105,12 +84,6 @@ impl CfpTable {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => match error.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(backend("UpdateItem (event team)", other)),
-            },
-        }
+        Ok(written(result, "UpdateItem (event team)")?.applied())
     }
 }

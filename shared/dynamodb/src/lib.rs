@@ -11,7 +11,11 @@
 //! Two GSIs (template.yaml) serve the listings, both sorted by `sk` (`CFP#<UUID v7>`, i.e. by
 //! submission time): `ByEventStatus` on `eventStatus` (`<slug>#<status>`) and `ByOwner` on
 //! `ownerId`. An event's proposals in every state come from the table itself.
+//!
+//! The table's stream, as the stream functions read it: [`proposal_from_image`] for a record's
+//! images and [`process_batch`] for the batch loop with its partial batch response.
 
+mod conditional_write;
 mod dedupe_item;
 mod dedupe_store;
 mod error;
@@ -23,7 +27,9 @@ mod keys;
 mod picture_store;
 mod proposal_item;
 mod proposal_store;
+mod stream_batch;
 mod table;
 
 pub use proposal_item::{PictureItem, is_proposal_image, proposal_from_image};
+pub use stream_batch::{OnFailure, process_batch};
 pub use table::CfpTable;

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use cfp_domain::StoreError;
 use cfp_domain::event::EventSlug;
@@ -12,6 +11,7 @@ use cfp_domain::picture::{Picture, PictureStore, PictureUpdate, UploadId};
 use cfp_domain::proposal::{ProposalId, ProposalStatus};
 use chrono::SecondsFormat;
 
+use crate::conditional_write::{Written, written};
 use crate::error::backend;
 use crate::keys::{PK, PROPOSAL_ENTITY, SK, event_pk, proposal_sk};
 use crate::table::CfpTable;
@@ -88,8 +88,8 @@ impl PictureStore for CfpTable {
             .return_values(ReturnValue::UpdatedOld)
             .send()
             .await;
-        match result {
-            Ok(output) => {
+        match written(result, "UpdateItem (picture)")? {
+            Written::Applied(output) => {
                 let replaced = output
                     .attributes
                     .as_ref()
@@ -100,12 +100,7 @@ impl PictureStore for CfpTable {
                     .cloned();
                 Ok(PictureUpdate::Applied { replaced })
             }
-            Err(error) => match error.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => {
-                    self.why_not(pk, sk, picture.upload).await
-                }
-                other => Err(backend("UpdateItem (picture)", other)),
-            },
+            Written::ConditionFailed(_) => self.why_not(pk, sk, picture.upload).await,
         }
     }
 }

@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use cfp_domain::StoreError;
 use cfp_domain::event::EventSlug;
@@ -13,6 +11,7 @@ use cfp_domain::listing::{Listing, Page, PageRequest};
 use cfp_domain::ports::{ProposalStore, Replaced};
 use cfp_domain::proposal::{Proposal, ProposalId};
 
+use crate::conditional_write::{Item, Written, item_key, written};
 use crate::error::{backend, corrupt};
 use crate::keys::{
     BY_EVENT_STATUS_INDEX, BY_OWNER_INDEX, EVENT_STATUS, OWNER_ID, PK, PROPOSAL_SK_PREFIX, SK,
@@ -20,8 +19,6 @@ use crate::keys::{
 };
 use crate::proposal_item::ProposalItem;
 use crate::table::CfpTable;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// Attributes a replacement leaves alone: the key, the kind, and what other writers own
 /// (the picture pipeline's `picture`).
@@ -116,18 +113,7 @@ impl ProposalStore for CfpTable {
         let item: ProposalItem = proposal.into();
         let key = describe(&item.pk, &item.sk);
         let item = serde_dynamo::to_item(item).map_err(|e| corrupt(key, e))?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|error| match error.into_service_error() {
-                PutItemError::ConditionalCheckFailedException(_) => StoreError::AlreadyExists,
-                other => backend("PutItem (proposal)", other),
-            })?;
-        Ok(())
+        self.insert_item(item, "PutItem (proposal)").await
     }
 
     async fn get_proposal(
@@ -136,18 +122,9 @@ impl ProposalStore for CfpTable {
         id: ProposalId,
     ) -> Result<Option<Proposal>, StoreError> {
         let (pk, sk) = (event_pk(event), proposal_sk(id));
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, AttributeValue::S(pk.clone()))
-            .key(SK, AttributeValue::S(sk.clone()))
-            // Read-your-writes: a speaker submits and reads the proposal right away.
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|error| backend("GetItem (proposal)", error))?;
-        let Some(item) = output.item else {
+        // Consistent: a speaker submits and reads the proposal right away.
+        let read = self.read_item(item_key(pk.clone(), sk.clone()), "GetItem (proposal)");
+        let Some(item) = read.await? else {
             return Ok(None);
         };
         let item: ProposalItem =
@@ -207,8 +184,7 @@ impl ProposalStore for CfpTable {
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PK, s(pk.clone()))
-            .key(SK, s(sk.clone()))
+            .set_key(Some(item_key(pk.clone(), sk.clone())))
             .update_expression(update)
             .condition_expression("attribute_exists(pk) AND #cs = :cs AND #cv = :cv")
             .set_expression_attribute_names(Some(names))
@@ -216,19 +192,16 @@ impl ProposalStore for CfpTable {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Replaced::Done),
-            Err(error) => match error.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let stored = match failed.item {
-                        Some(item) => Some(proposal_from_item(item)?),
-                        // Not every DynamoDB implementation returns the item; read it.
-                        None => self.get_proposal(&next.event, next.id).await?,
-                    };
-                    Ok(Replaced::Conflict(stored.map(Box::new)))
-                }
-                other => Err(backend("UpdateItem (proposal)", other)),
-            },
+        match written(result, "UpdateItem (proposal)")? {
+            Written::Applied(_) => Ok(Replaced::Done),
+            Written::ConditionFailed(returned) => {
+                let key = item_key(pk, sk);
+                let stored = self
+                    .item_on_conflict(returned, key, "GetItem (proposal)")
+                    .await?;
+                let stored = stored.map(proposal_from_item).transpose()?;
+                Ok(Replaced::Conflict(stored.map(Box::new)))
+            }
         }
     }
 

@@ -2,9 +2,6 @@
 //! writes, the item layout the other functions and the stream filter rely on, and the dedupe
 //! protocol's conditions.
 
-#[path = "support/moto.rs"]
-mod moto;
-
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
@@ -19,12 +16,12 @@ use cfp_domain::ports::{ClaimOutcome, DedupeStore, EventStore, ProposalStore};
 use cfp_domain::proposal::ProposalId;
 use cfp_domain::test_data;
 use cfp_dynamodb::{CfpTable, proposal_from_image};
+use cfp_local_moto::MotoServer;
 use chrono::Utc;
-use moto::Moto;
 
 const TABLE: &str = "CfpTable";
 
-async fn table(moto: &Moto) -> (CfpTable, Client) {
+async fn table(moto: &MotoServer) -> (CfpTable, Client) {
     let client = Client::new(&moto.sdk_config().await);
     let key = |name: &str, key_type| {
         KeySchemaElement::builder()
@@ -83,7 +80,7 @@ fn n<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn events_are_written_once_and_read_back() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     let event = test_data::event();
 
@@ -126,7 +123,7 @@ async fn events_are_written_once_and_read_back() {
 
 #[tokio::test]
 async fn a_damaged_event_item_is_reported_corrupt() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     client
         .put_item()
@@ -149,7 +146,7 @@ async fn a_damaged_event_item_is_reported_corrupt() {
 
 #[tokio::test]
 async fn proposals_are_written_once_read_back_and_stay_under_their_event() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     let mut proposal = test_data::proposal();
     proposal.description = None;
@@ -204,7 +201,7 @@ async fn proposals_are_written_once_read_back_and_stay_under_their_event() {
 
 #[tokio::test]
 async fn the_dedupe_protocol_holds_against_dynamodb() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     let key = DedupeKey::submitted_email(ProposalId::generate());
     let now = Utc::now();
@@ -248,7 +245,7 @@ async fn the_dedupe_protocol_holds_against_dynamodb() {
 
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_by_exactly_one_and_released_by_its_holder() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     let key = DedupeKey::submitted_email(ProposalId::generate());
     let now = Utc::now();

@@ -2,9 +2,6 @@
 //! proposals (keeping what other writers own), listings from the table and its indexes,
 //! team updates, and the idempotency record's conditions.
 
-#[path = "support/moto.rs"]
-mod moto;
-
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
@@ -19,8 +16,8 @@ use cfp_domain::proposal::{Action, Proposal, ProposalStatus};
 use cfp_domain::team::Role;
 use cfp_domain::test_data;
 use cfp_dynamodb::CfpTable;
+use cfp_local_moto::MotoServer;
 use chrono::Utc;
-use moto::Moto;
 
 const TABLE: &str = "CfpTable";
 
@@ -33,7 +30,7 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
 }
 
 /// The table as template.yaml declares it, with both indexes.
-async fn table(moto: &Moto) -> (CfpTable, Client) {
+async fn table(moto: &MotoServer) -> (CfpTable, Client) {
     let client = Client::new(&moto.sdk_config().await);
     let attribute = |name: &str| {
         AttributeDefinition::builder()
@@ -75,7 +72,7 @@ async fn table(moto: &Moto) -> (CfpTable, Client) {
 
 #[tokio::test]
 async fn a_replacement_is_conditional_and_keeps_the_picture() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     let proposal = test_data::proposal();
     store.insert_proposal(&proposal).await.expect("inserted");
@@ -156,7 +153,7 @@ async fn a_replacement_is_conditional_and_keeps_the_picture() {
 
 #[tokio::test]
 async fn listings_page_newest_first_from_the_table_and_its_indexes() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, _) = table(&moto).await;
     let mut proposals: Vec<Proposal> = Vec::new();
     for i in 0..5 {
@@ -235,7 +232,7 @@ async fn listings_page_newest_first_from_the_table_and_its_indexes() {
 
 #[tokio::test]
 async fn team_members_are_set_and_removed_one_at_a_time() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, _) = table(&moto).await;
     let event = test_data::event();
     store.insert_event(&event).await.expect("inserted");
@@ -281,7 +278,7 @@ async fn team_members_are_set_and_removed_one_at_a_time() {
 
 #[tokio::test]
 async fn an_idempotency_record_is_claimed_once_completed_once_and_read_back() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (store, _) = table(&moto).await;
     let now = Utc::now();
     let claim = |now| {

@@ -25,6 +25,12 @@ pub enum ApiError {
     /// The route in the template and the handler disagree: a deployment mistake, not the caller's.
     #[error("the route gave no path parameter `{0}`")]
     MissingPathParameter(&'static str),
+    /// The event carries no `routeKey`: the function is not behind an HTTP API route.
+    #[error("the request names no route")]
+    MissingRouteKey,
+    /// The function was reached through a route it does not serve.
+    #[error("this function serves no route `{0}`")]
+    UnservedRoute(String),
     /// A failure of this service that is nobody's input (e.g. a response that cannot be built).
     #[error("internal failure: {0}")]
     Internal(String),

@@ -9,8 +9,10 @@ mod idempotency;
 mod path;
 mod precondition;
 mod problem;
+mod proposal_response;
 mod query;
 mod response;
+mod route;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
@@ -18,10 +20,12 @@ pub use body::{MAX_BODY_BYTES, json_body};
 pub use caller::{caller, parse_groups};
 pub use error::ApiError;
 pub use idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER, idempotent};
-pub use path::path_parameter;
+pub use path::{ProposalPath, path_parameter};
 pub use precondition::if_match;
 pub use problem::{PROBLEM_TYPE_BASE, Problem};
+pub use proposal_response::{created_proposal_response, proposal_response};
 pub use query::query_parameter;
 pub use response::{JsonResponse, respond};
+pub use route::route_key;
 
 pub use lambda_http::{Body, Request, Response};

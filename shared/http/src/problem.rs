@@ -95,7 +95,10 @@ impl From<&ApiError> for Problem {
                 "The same request is still being processed",
                 detail,
             ),
-            ApiError::MissingPathParameter(_) | ApiError::Internal(_) => internal(),
+            ApiError::MissingPathParameter(_)
+            | ApiError::MissingRouteKey
+            | ApiError::UnservedRoute(_)
+            | ApiError::Internal(_) => internal(),
             ApiError::Cfp(error) => match error {
                 CfpError::Validation(errors) => Problem {
                     errors: Some(errors.clone()),
@@ -364,6 +367,8 @@ mod tests {
             })),
             ApiError::Cfp(CfpError::Mail(MailError(secret.into()))),
             ApiError::MissingPathParameter("event"),
+            ApiError::MissingRouteKey,
+            ApiError::UnservedRoute("POST /events/{event}/cfps/{id}/withdraw".into()),
         ] {
             let (status, body) = problem(error);
             assert_eq!(status, 500);

@@ -6,10 +6,12 @@ use std::path::Path;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
-/// The sample event in `path` as JSON.
-pub fn load_event(path: impl AsRef<Path>) -> Value {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path)
+/// The repository's sample event for `function` (`events/<function>.json`) as JSON.
+pub fn sample_event(function: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../events")
+        .join(format!("{function}.json"));
+    let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));
     serde_json::from_str(&text)
         .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))

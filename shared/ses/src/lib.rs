@@ -1,5 +1,7 @@
-//! The SESv2 adapter of the CfP context's mail port.
+//! The SESv2 adapter of the CfP context's mail port, and the mail side of a function's wiring.
 
 mod mailer;
+mod sender;
 
 pub use mailer::SesMailer;
+pub use sender::{SENDER_ADDRESS, SenderError, SesSender};

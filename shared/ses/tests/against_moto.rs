@@ -1,16 +1,13 @@
 //! The SES adapter against the real SESv2 API (moto in server mode).
 
-#[path = "../../dynamodb/tests/support/moto.rs"]
-mod moto;
-
 use cfp_domain::email::proposal_received;
 use cfp_domain::ports::Mailer;
 use cfp_domain::{EmailAddress, test_data};
+use cfp_local_moto::MotoServer;
 use cfp_ses::SesMailer;
-use moto::Moto;
 
-async fn sent_messages(moto: &Moto) -> Vec<serde_json::Value> {
-    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto.endpoint))
+async fn sent_messages(moto: &MotoServer) -> Vec<serde_json::Value> {
+    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto.endpoint()))
         .await
         .expect("moto's data")
         .json()
@@ -24,7 +21,7 @@ async fn sent_messages(moto: &Moto) -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn sends_subject_text_and_html_from_a_verified_identity() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let client = aws_sdk_sesv2::Client::new(&moto.sdk_config().await);
     client
         .create_email_identity()
@@ -53,7 +50,7 @@ async fn sends_subject_text_and_html_from_a_verified_identity() {
 
 #[tokio::test]
 async fn an_unverified_sender_is_a_mail_error_not_a_panic() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&moto.sdk_config().await));
     let email = proposal_received(&test_data::proposal());
     let from = EmailAddress::parse("cfp@unverified.example").expect("sender");

@@ -1,15 +1,12 @@
 //! The SNS adapter against the real SNS API (moto in server mode), read back through an SQS
 //! subscription as a consumer would.
 
-#[path = "../../dynamodb/tests/support/moto.rs"]
-mod moto;
-
 use cfp_domain::domain_event::{ProposalChange, TalkEvent, talk_event};
 use cfp_domain::ports::TalkEventPublisher;
 use cfp_domain::proposal::{ProposalStatus, Version};
 use cfp_domain::test_data;
+use cfp_local_moto::MotoServer;
 use cfp_sns::SnsTalkEventPublisher;
-use moto::Moto;
 use serde_json::Value;
 
 fn confirmed_event() -> TalkEvent {
@@ -26,7 +23,7 @@ struct Subscriber {
 }
 
 /// A topic with a queue subscribed to it (SNS envelope, optionally a filter policy).
-async fn topic_with_queue(moto: &Moto, filter_policy: Option<&str>) -> (String, Subscriber) {
+async fn topic_with_queue(moto: &MotoServer, filter_policy: Option<&str>) -> (String, Subscriber) {
     let config = moto.sdk_config().await;
     let sns = aws_sdk_sns::Client::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -81,7 +78,7 @@ impl Subscriber {
 
 #[tokio::test]
 async fn publishes_the_event_as_json_with_type_and_slug_attributes() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (topic_arn, subscriber) = topic_with_queue(&moto, None).await;
     let publisher = SnsTalkEventPublisher::new(
         aws_sdk_sns::Client::new(&moto.sdk_config().await),
@@ -111,7 +108,7 @@ async fn publishes_the_event_as_json_with_type_and_slug_attributes() {
 
 #[tokio::test]
 async fn subscribers_filter_on_the_event_type() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let (topic_arn, subscriber) =
         topic_with_queue(&moto, Some(r#"{"eventType": ["TalkWithdrawn"]}"#)).await;
     let publisher = SnsTalkEventPublisher::new(
@@ -127,7 +124,7 @@ async fn subscribers_filter_on_the_event_type() {
 
 #[tokio::test]
 async fn an_unknown_topic_is_a_publish_error_not_a_panic() {
-    let moto = Moto::start();
+    let moto = MotoServer::for_tests().await;
     let publisher = SnsTalkEventPublisher::new(
         aws_sdk_sns::Client::new(&moto.sdk_config().await),
         "arn:aws:sns:eu-central-1:123456789012:no-such-topic",

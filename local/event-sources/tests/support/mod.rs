@@ -3,15 +3,10 @@
 
 #![allow(dead_code)] // Not every test file uses every helper.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType, StreamSpecification, StreamViewType,
@@ -22,76 +17,16 @@ use cfp_local_event_sources::{
     DynamoDbStreamSubscription, OnFailureDestination, PollerTiming, StartingPosition, StreamClients,
 };
 use cfp_local_invoke::{Invoke, InvokeError};
+use cfp_local_moto::MotoServer;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
-pub const REGION: &str = "eu-central-1";
+pub use cfp_local_moto::{REGION, sdk_config};
 pub const FUNCTION: &str = "StreamHandlerFunction";
-
-/// A moto server on a free loopback port, killed when dropped.
-pub struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
-
-impl Moto {
-    pub fn start() -> Self {
-        let binary = std::env::var_os("MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/moto/bin/moto_server")
-            });
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let mut child = Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("moto_server exited before listening: {status}");
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("moto_server did not listen on port {port} within 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        sdk_config(&self.endpoint).await
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .load()
-        .await
-}
 
 /// The moto server, the clients the tests and the poller use, and the table under test.
 pub struct Stack {
-    pub moto: Moto,
+    pub moto: MotoServer,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub clients: StreamClients,
@@ -102,7 +37,7 @@ pub struct Stack {
 impl Stack {
     /// A table keyed by `pk` with a NEW_AND_OLD_IMAGES stream.
     pub async fn start() -> Self {
-        let moto = Moto::start();
+        let moto = MotoServer::for_tests().await;
         let config = moto.sdk_config().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);

@@ -1,70 +1,24 @@
 //! The authorizer against tokens issued by the local Cognito (moto), as the local stack uses it: the
 //! keys come from moto's JWKS while `iss` names the real AWS issuer.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
+use cfp_local_moto::{MotoServer, REGION};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
 
 use crate::support::{TestApi, api, client, route};
 
-const REGION: &str = "eu-central-1";
-
-/// moto_server on a free loopback port, killed when dropped.
-struct Moto {
-    endpoint: String,
-    _child: Child,
-}
+/// The workspace's test moto, spoken to as raw Cognito JSON.
+struct Moto(MotoServer);
 
 impl Moto {
     async fn start() -> Self {
-        // CFP_MOTO_SERVER overrides the workspace venv's moto_server.
-        let program = std::env::var_os("CFP_MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/moto/bin/moto_server")
-            });
-        assert!(
-            program.exists(),
-            "moto_server not found at {} (create the venv from requirements/moto.txt or set CFP_MOTO_SERVER)",
-            program.display()
-        );
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            probe.local_addr().expect("address").port()
-        };
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let http = client();
-        for _ in 0..150 {
-            if http
-                .get(format!("{endpoint}/moto-api/"))
-                .send()
-                .await
-                .is_ok()
-            {
-                return Self {
-                    endpoint,
-                    _child: child,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("moto_server did not come up on {endpoint}");
+        Moto(MotoServer::for_tests().await)
     }
 
     /// One Cognito Identity Provider API call (JSON 1.1). moto picks the service from the
     /// credential scope of the Authorization header and does not check the signature.
     async fn cognito(&self, action: &str, body: Value) -> Value {
         let response = client()
-            .post(&self.endpoint)
+            .post(self.0.endpoint())
             .header("content-type", "application/x-amz-json-1.1")
             .header(
                 "x-amz-target",
@@ -168,7 +122,7 @@ async fn tokens_from_the_local_cognito_are_accepted() {
         identity_source: "$request.header.Authorization".into(),
         issuer: format!("https://cognito-idp.{REGION}.amazonaws.com/{pool_id}"),
         audience: vec![client_id.clone()],
-        jwks_uri: format!("{}/{pool_id}/.well-known/jwks.json", moto.endpoint),
+        jwks_uri: format!("{}/{pool_id}/.well-known/jwks.json", moto.0.endpoint()),
     });
     let api = TestApi::start(api(vec![protected])).await;
 

@@ -19,7 +19,7 @@ pub use list_proposals::{ListParams, list_event_proposals, list_own_proposals};
 pub use manage_team::{TeamMemberRequest, remove_team_member, set_team_member};
 pub use publish_talk_event::{PublishTalkEventError, publish_talk_event};
 pub use send_decision_email::{DecisionEmailError, send_decision_email};
-pub use send_submitted_email::{Delivery, send_submitted_email};
+pub use send_submitted_email::send_submitted_email;
 pub use submit_proposal::submit_proposal;
 
 use crate::error::CfpError;

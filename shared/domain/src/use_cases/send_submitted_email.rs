@@ -1,21 +1,12 @@
 use chrono::{DateTime, Utc};
 
-use crate::dedupe::{Claim, Decision, DedupeKey, decide};
+use crate::dedupe::DedupeKey;
 use crate::email::proposal_received;
 use crate::email_address::EmailAddress;
 use crate::error::CfpError;
-use crate::ports::{ClaimOutcome, DedupeStore, Mailer};
+use crate::exactly_once::{Once, OnceError, run_once};
+use crate::ports::{DedupeStore, Mailer};
 use crate::proposal::Proposal;
-
-/// How one proposal's email went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    Sent,
-    /// Sent, but the dedupe record could not be marked: a redelivery after the lease may send again.
-    SentUnrecorded,
-    /// An earlier delivery sent it.
-    AlreadySent,
-}
 
 /// Sends the "proposal received" email exactly once per proposal, however often it is asked to.
 /// `Err` means: not sent now, retry later.
@@ -25,49 +16,24 @@ pub async fn send_submitted_email(
     sender: &EmailAddress,
     proposal: &Proposal,
     now: DateTime<Utc>,
-) -> Result<Delivery, CfpError> {
-    let claim = Claim::new(DedupeKey::submitted_email(proposal.id), now);
-    match dedupe.claim(&claim).await? {
-        ClaimOutcome::Claimed => {}
-        ClaimOutcome::Held(None) => return Err(CfpError::DeliveryInProgress),
-        ClaimOutcome::Held(Some(existing)) => match decide(&existing, now) {
-            Decision::AlreadyDone => return Ok(Delivery::AlreadySent),
-            Decision::Busy => return Err(CfpError::DeliveryInProgress),
-            Decision::TakeOver => {
-                if !dedupe.take_over(&existing, &claim).await? {
-                    return Err(CfpError::DeliveryInProgress);
-                }
-            }
-        },
-    }
-
+) -> Result<Once, CfpError> {
     let email = proposal_received(proposal);
-    if let Err(mail_error) = mailer.send(sender, &email).await {
-        // Give the claim back so the retry need not wait for the lease; if that fails too, the
-        // lease runs out and the retry takes over.
-        if let Err(release_error) = dedupe.release(&claim).await {
-            tracing::warn!(error = %release_error, proposal = %proposal.id, "could not release the dedupe claim");
-        }
-        return Err(mail_error.into());
-    }
-    match dedupe.mark_sent(&claim).await {
-        Ok(true) => Ok(Delivery::Sent),
-        Ok(false) => {
-            tracing::warn!(proposal = %proposal.id, "the dedupe lease ran out while sending");
-            Ok(Delivery::SentUnrecorded)
-        }
-        Err(error) => {
-            tracing::warn!(%error, proposal = %proposal.id, "sent, but could not mark the dedupe record");
-            Ok(Delivery::SentUnrecorded)
-        }
-    }
+    let key = DedupeKey::submitted_email(proposal.id);
+    run_once(dedupe, key, now, || mailer.send(sender, &email))
+        .await
+        .map_err(|error| match error {
+            OnceError::InProgress => CfpError::DeliveryInProgress,
+            OnceError::Store(error) => CfpError::Store(error),
+            OnceError::Effect(error) => CfpError::Mail(error),
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dedupe::{DedupeRecord, DedupeState, LEASE, LeaseToken};
+    use crate::dedupe::{Claim, DedupeRecord, DedupeState, LEASE, LeaseToken};
     use crate::in_memory::{InMemoryStore, RecordingMailer};
+    use crate::ports::ClaimOutcome;
     use crate::test_data;
 
     fn sender() -> EmailAddress {
@@ -86,14 +52,14 @@ mod tests {
             send_submitted_email(&store, &mailer, &sender(), &proposal, now)
                 .await
                 .ok(),
-            Some(Delivery::Sent)
+            Some(Once::Done)
         );
         for later in [now, now + LEASE * 2, now + chrono::Duration::days(6)] {
             assert_eq!(
                 send_submitted_email(&store, &mailer, &sender(), &proposal, later)
                     .await
                     .ok(),
-                Some(Delivery::AlreadySent)
+                Some(Once::AlreadyDone)
             );
         }
         let sent = mailer.sent();
@@ -152,7 +118,7 @@ mod tests {
             send_submitted_email(&store, &mailer, &sender(), &proposal, now)
                 .await
                 .ok(),
-            Some(Delivery::Sent)
+            Some(Once::Done)
         );
         assert_eq!(mailer.sent().len(), 1);
         assert_eq!(store.mark_sent(&crashed).await, Ok(false));
@@ -202,7 +168,7 @@ mod tests {
             send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now())
                 .await
                 .ok(),
-            Some(Delivery::Sent)
+            Some(Once::Done)
         );
         assert_eq!(mailer.sent().len(), 1);
     }

@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Child;
-
-use crate::child_process::{describe_exit, guarded_command};
+use tokio::process::{Child, Command};
 
 /// How long moto may take to answer its first request.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// Lines of moto's output kept to explain a failed start.
 const KEPT_LINES: usize = 20;
+/// Runs moto's server with DynamoDB item writes made atomic (see the script for why).
+const ATOMIC_WRITES: &str = include_str!("atomic_writes.py");
 
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
@@ -31,7 +31,7 @@ pub enum MotoError {
     Port(std::io::Error),
 }
 
-/// A running moto; killed when dropped (and by the kernel if the runner dies).
+/// A running moto; killed when dropped.
 pub struct MotoServer {
     endpoint: String,
     child: Child,
@@ -40,10 +40,24 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts `program` (`moto_server`) on 127.0.0.1 and waits until it answers.
     pub async fn start(program: &Path) -> Result<Self, MotoError> {
+        Self::start_with(program, |program| {
+            let mut command = Command::new(program);
+            command.kill_on_drop(true);
+            command
+        })
+        .await
+    }
+
+    /// [`MotoServer::start`] with the process made by `command` (which must kill it on drop):
+    /// for a caller that guards its children further, such as the runner.
+    pub async fn start_with(
+        program: &Path,
+        command: impl Fn(&Path) -> Command,
+    ) -> Result<Self, MotoError> {
         // Another process may take the free port between our probe and moto's bind: try again.
         let mut last_error = None;
         for _ in 0..3 {
-            match Self::start_once(program).await {
+            match Self::start_once(program, &command).await {
                 Ok(server) => return Ok(server),
                 Err(err @ MotoError::Exited { .. }) => last_error = Some(err),
                 Err(err) => return Err(err),
@@ -55,10 +69,30 @@ impl MotoServer {
         }))
     }
 
-    async fn start_once(program: &Path) -> Result<Self, MotoError> {
+    async fn start_once(
+        program: &Path,
+        command: &impl Fn(&Path) -> Command,
+    ) -> Result<Self, MotoError> {
         let port = free_port().map_err(MotoError::Port)?;
         let endpoint = format!("http://127.0.0.1:{port}");
-        let mut child = guarded_command(program)
+        // Through moto's own interpreter when the program says which it is, so that the writes
+        // are atomic; a moto_server of another kind runs as it is.
+        let mut moto = match interpreter_of(program) {
+            Some(python) => {
+                let mut moto = command(&python);
+                moto.args(["-c", ATOMIC_WRITES]);
+                moto
+            }
+            None => {
+                tracing::warn!(
+                    program = %program.display(),
+                    "no Python interpreter named in moto_server's first line: DynamoDB \
+                     conditional writes are not atomic across concurrent requests"
+                );
+                command(program)
+            }
+        };
+        let mut child = moto
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
@@ -103,7 +137,7 @@ impl MotoServer {
                     .map(|o| o.iter().cloned().collect::<Vec<_>>().join("\n"))
                     .unwrap_or_default();
                 return Err(MotoError::Exited {
-                    status: describe_exit(&status),
+                    status: status.to_string(),
                     output,
                 });
             }
@@ -141,6 +175,22 @@ impl MotoServer {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// The interpreter a `moto_server` entry-point script names in its `#!` line, if it exists.
+fn interpreter_of(program: &Path) -> Option<PathBuf> {
+    let script = std::fs::read(program).ok()?;
+    let first_line = script.split(|byte| *byte == b'\n').next()?;
+    let interpreter = std::str::from_utf8(first_line.strip_prefix(b"#!")?)
+        .ok()?
+        .trim();
+    // `#!/usr/bin/env python3` and friends carry arguments: only a plain path to a Python is used.
+    let path = PathBuf::from(interpreter);
+    let is_python = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.starts_with("python"));
+    (is_python && path.is_absolute() && !interpreter.contains(' ') && path.exists()).then_some(path)
 }
 
 /// A port the kernel considers free on 127.0.0.1 right now.

@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
 
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(
-            confirm_cfp::handle(request, store, store, store, chrono::Utc::now()).await,
+            decide_cfp::handle(request, store, store, store, chrono::Utc::now()).await,
         )
     }))
     .await

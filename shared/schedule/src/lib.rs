@@ -1,0 +1,33 @@
+//! The schedule context: pure domain logic. It keeps its own copy of every confirmed talk (fed by
+//! the CfP context's domain events), checks the organisers' draft for conflicts, freezes numbered
+//! releases and renders them as the JSON API view, c3voc JSON, frab XML and iCalendar.
+//!
+//! It knows nothing of Lambda or DynamoDB: the use cases reach storage only through
+//! [`ports::ScheduleStore`].
+
+pub mod conflict;
+#[cfg(test)]
+mod conflict_properties;
+pub mod draft;
+pub mod error;
+pub mod export;
+pub mod frame;
+pub mod ports;
+pub mod release;
+pub mod talk;
+pub mod talk_message;
+pub mod use_cases;
+pub mod view;
+
+#[cfg(any(test, feature = "in-memory"))]
+pub mod in_memory;
+#[cfg(any(test, feature = "in-memory"))]
+pub mod test_data;
+
+pub use conflict::{Conflict, DescribedConflict, check_draft};
+pub use draft::{Draft, DraftRequest, Slot};
+pub use error::{InputProblem, InvalidInput, ScheduleError, StoreError};
+pub use frame::{DayHours, EventFrame, FrameSpec, SessionType};
+pub use release::{Release, ReleaseName, ReleaseNumber, ScheduledTalk};
+pub use talk::{Speaker, Talk, TalkId, TalkNumber};
+pub use talk_message::{TalkCopy, TalkMessage, TalkMessageKind};

@@ -1,0 +1,49 @@
+//! What the schedule's use cases need from the outside world. The DynamoDB adapter (ScheduleTable)
+//! implements [`ScheduleStore`]; [`crate::in_memory`] is the fake for handler tests.
+//!
+//! Events are named by their slug.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+
+use crate::draft::Draft;
+use crate::error::StoreError;
+use crate::frame::EventFrame;
+use crate::release::Release;
+use crate::talk::{Talk, TalkId, TalkNumber};
+use crate::talk_message::TalkCopy;
+
+#[async_trait]
+pub trait ScheduleStore: Send + Sync {
+    /// The event's frame, `None` when there is no such event.
+    async fn frame(&self, event: &str) -> Result<Option<EventFrame>, StoreError>;
+
+    async fn talk_copy(&self, event: &str, talk: TalkId) -> Result<Option<TalkCopy>, StoreError>;
+
+    /// Writes a talk's copy if the stored one still has version `expected` (`None`: if there is
+    /// none yet); otherwise [`StoreError::Concurrent`]. This is what makes applying messages safe
+    /// when two deliveries race.
+    async fn put_talk_copy(
+        &self,
+        event: &str,
+        copy: &TalkCopy,
+        expected: Option<u32>,
+    ) -> Result<(), StoreError>;
+
+    /// The next talk number of the event (1, 2, ...), atomically: never the same twice.
+    async fn allocate_talk_number(&self, event: &str) -> Result<TalkNumber, StoreError>;
+
+    /// Every confirmed talk of the event.
+    async fn confirmed_talks(&self, event: &str) -> Result<HashMap<TalkId, Talk>, StoreError>;
+
+    /// The draft as it stands (empty when none was saved).
+    async fn draft(&self, event: &str) -> Result<Draft, StoreError>;
+
+    async fn put_draft(&self, event: &str, draft: &Draft) -> Result<(), StoreError>;
+
+    async fn latest_release(&self, event: &str) -> Result<Option<Release>, StoreError>;
+
+    /// Stores a release unless one with its number exists ([`StoreError::Concurrent`]).
+    async fn put_release(&self, event: &str, release: &Release) -> Result<(), StoreError>;
+}

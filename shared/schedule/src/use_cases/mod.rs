@@ -1,0 +1,12 @@
+//! The schedule's use cases, over [`crate::ports::ScheduleStore`].
+
+mod apply_talk_message;
+mod publish;
+mod save_draft;
+
+pub use apply_talk_message::{MessageOutcome, apply_talk_message};
+pub use publish::{published_schedule, release_draft};
+pub use save_draft::save_draft;
+
+#[cfg(test)]
+mod tests;
