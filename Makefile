@@ -13,27 +13,16 @@ help:
 	@echo "make run    - build and run the whole backend locally (moto + the local Lambda service)"
 	@echo "make test   - lint, build and run every test, starting and stopping the local stack"
 
-# Python venvs, pinned (requirements/*.txt) and constrained to the exact versions last verified.
-$(MOTO_VENV)/.installed: requirements/moto.txt requirements/moto.constraints.txt
-	python3 -m venv $(MOTO_VENV)
-	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check \
-		-r requirements/moto.txt -c requirements/moto.constraints.txt
+# Python venvs, each pinned (requirements/<name>.txt) and constrained to the exact versions last
+# verified (requirements/<name>.constraints.txt): moto; cfn-lint and the SAM CLI (apart, since the
+# SAM CLI pins an older boto3 than moto wants); xmlschema for the frab XML export's XSD check.
+.venv/%/.installed: requirements/%.txt requirements/%.constraints.txt
+	python3 -m venv .venv/$*
+	.venv/$*/bin/pip install --quiet --disable-pip-version-check \
+		-r requirements/$*.txt -c requirements/$*.constraints.txt
 	touch $@
 
-$(TOOLS_VENV)/.installed: requirements/tools.txt requirements/tools.constraints.txt
-	python3 -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check \
-		-r requirements/tools.txt -c requirements/tools.constraints.txt
-	touch $@
-
-# The schedule exports' tests validate frab XML against the XSD with python xmlschema.
-$(VALIDATORS_VENV)/.installed: requirements/validators.txt requirements/validators.constraints.txt
-	python3 -m venv $(VALIDATORS_VENV)
-	$(VALIDATORS_VENV)/bin/pip install --quiet --disable-pip-version-check \
-		-r requirements/validators.txt -c requirements/validators.constraints.txt
-	touch $@
-
-setup: $(MOTO_VENV)/.installed $(TOOLS_VENV)/.installed
+setup: $(MOTO_VENV)/.installed $(TOOLS_VENV)/.installed $(VALIDATORS_VENV)/.installed
 
 # Plain debug binaries: the local runner runs them exactly as Lambda runs the release build.
 build:
@@ -51,5 +40,5 @@ lint: $(TOOLS_VENV)/.installed
 fmt:
 	cargo fmt --all
 
-test: setup $(VALIDATORS_VENV)/.installed lint build
+test: setup lint build
 	scripts/test.sh
