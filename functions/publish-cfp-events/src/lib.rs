@@ -110,35 +110,14 @@ mod tests {
     use super::*;
     use cfp_domain::domain_event::TalkEventType;
     use cfp_domain::in_memory::{InMemoryStore, RecordingPublisher};
+    use cfp_domain::test_data::sample_event;
+    use cfp_dynamodb::stream_test_support::failures;
+    use cfp_dynamodb::stream_test_support::set_string;
+    use cfp_dynamodb::stream_test_support::stream_event;
     use serde_json::Value;
 
     const CONFIRMED_SEQUENCE: &str = "4421584600000000017450440001";
     const PICTURED_SEQUENCE: &str = "4421584700000000017450440002";
-
-    fn sample() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/publish-cfp-events.json"
-        );
-        let text = std::fs::read_to_string(path).expect("the sample event");
-        serde_json::from_str(&text).expect("the sample event is JSON")
-    }
-
-    fn stream_event(json: Value) -> Event {
-        serde_json::from_value(json).expect("a DynamoDB stream event")
-    }
-
-    fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
-        response
-            .batch_item_failures
-            .iter()
-            .filter_map(|failure| failure.item_identifier.clone())
-            .collect()
-    }
-
-    fn set(image: &mut Value, attribute: &str, value: &str) {
-        image[attribute]["S"] = Value::String(value.to_owned());
-    }
 
     struct Fixture {
         store: InMemoryStore,
@@ -174,7 +153,7 @@ mod tests {
     async fn the_sample_publishes_a_confirmation_and_an_update_once_each() {
         let fixture = Fixture::new();
         for _ in 0..3 {
-            let response = fixture.handle(sample()).await;
+            let response = fixture.handle(sample_event("publish-cfp-events")).await;
             assert!(failures(&response).is_empty(), "{response:?}");
         }
         assert_eq!(
@@ -203,12 +182,12 @@ mod tests {
     #[tokio::test]
     async fn a_withdrawal_and_a_removal_of_a_confirmed_talk_are_withdrawals() {
         let fixture = Fixture::new();
-        let sample = sample();
+        let sample = sample_event("publish-cfp-events");
         let pictured = sample["Records"][1].clone();
         let mut withdrawn = pictured.clone();
         withdrawn["dynamodb"]["SequenceNumber"] = Value::String("10".into());
         withdrawn["dynamodb"]["OldImage"] = pictured["dynamodb"]["NewImage"].clone();
-        set(
+        set_string(
             &mut withdrawn["dynamodb"]["NewImage"],
             "status",
             "withdrawn",
@@ -251,16 +230,16 @@ mod tests {
     #[tokio::test]
     async fn changes_that_are_no_news_publish_nothing() {
         let fixture = Fixture::new();
-        let sample = sample();
+        let sample = sample_event("publish-cfp-events");
         let mut rejected = sample["Records"][0].clone();
-        set(&mut rejected["dynamodb"]["NewImage"], "status", "rejected");
+        set_string(&mut rejected["dynamodb"]["NewImage"], "status", "rejected");
         let mut not_a_proposal = sample["Records"][0].clone();
-        set(
+        set_string(
             &mut not_a_proposal["dynamodb"]["NewImage"],
             "entity",
             "Dedupe",
         );
-        set(
+        set_string(
             &mut not_a_proposal["dynamodb"]["OldImage"],
             "entity",
             "Dedupe",
@@ -279,7 +258,7 @@ mod tests {
     async fn a_failed_publish_stops_the_batch_there_and_the_retry_publishes_in_order() {
         let fixture = Fixture::new();
         fixture.publisher.fail(true);
-        let response = fixture.handle(sample()).await;
+        let response = fixture.handle(sample_event("publish-cfp-events")).await;
         assert_eq!(
             serde_json::to_value(&response).expect("json"),
             serde_json::json!({"batchItemFailures": [{"itemIdentifier": CONFIRMED_SEQUENCE}]})
@@ -287,7 +266,7 @@ mod tests {
         assert!(fixture.publisher.published().is_empty());
 
         fixture.publisher.fail(false);
-        let response = fixture.handle(sample()).await;
+        let response = fixture.handle(sample_event("publish-cfp-events")).await;
         assert!(failures(&response).is_empty(), "{response:?}");
         assert_eq!(
             fixture.kinds(),
@@ -301,7 +280,7 @@ mod tests {
     #[tokio::test]
     async fn a_corrupt_image_fails_its_record() {
         let fixture = Fixture::new();
-        let mut sample = sample();
+        let mut sample = sample_event("publish-cfp-events");
         if let Some(image) = sample["Records"][1]["dynamodb"]["NewImage"].as_object_mut() {
             image.remove("abstract");
         }
@@ -314,7 +293,7 @@ mod tests {
     async fn a_failing_dedupe_store_publishes_nothing() {
         let fixture = Fixture::new();
         fixture.store.fail(true);
-        let response = fixture.handle(sample()).await;
+        let response = fixture.handle(sample_event("publish-cfp-events")).await;
         assert_eq!(failures(&response), [CONFIRMED_SEQUENCE]);
         assert!(fixture.publisher.published().is_empty());
     }

@@ -100,50 +100,18 @@ mod tests {
     use cfp_domain::dedupe::{Claim, DedupeKey};
     use cfp_domain::in_memory::{InMemoryStore, RecordingMailer};
     use cfp_domain::ports::ClaimOutcome;
+    use cfp_domain::test_data::sample_event;
+    use cfp_dynamodb::stream_test_support::failures;
+    use cfp_dynamodb::stream_test_support::record_copy;
+    use cfp_dynamodb::stream_test_support::set_string;
+    use cfp_dynamodb::stream_test_support::stream_event;
     use serde_json::Value;
 
     const SEQUENCE_NUMBER: &str = "4421584600000000017450440001";
     const PROPOSAL_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
 
-    fn sample() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/send-cfp-confirmed-email.json"
-        );
-        let text = std::fs::read_to_string(path).expect("the sample event");
-        serde_json::from_str(&text).expect("the sample event is JSON")
-    }
-
-    fn stream_event(json: Value) -> Event {
-        serde_json::from_value(json).expect("a DynamoDB stream event")
-    }
-
     fn sender() -> EmailAddress {
         EmailAddress::parse("cfp@example.org").expect("sender")
-    }
-
-    fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
-        response
-            .batch_item_failures
-            .iter()
-            .filter_map(|failure| failure.item_identifier.clone())
-            .collect()
-    }
-
-    /// A copy of the sample's record with its own sequence number.
-    fn record_copy(
-        sample: &Value,
-        sequence_number: &str,
-        change: impl FnOnce(&mut Value),
-    ) -> Value {
-        let mut record = sample["Records"][0].clone();
-        record["dynamodb"]["SequenceNumber"] = Value::String(sequence_number.to_owned());
-        change(&mut record);
-        record
-    }
-
-    fn set(image: &mut Value, attribute: &str, value: &str) {
-        image[attribute]["S"] = Value::String(value.to_owned());
     }
 
     struct Fixture {
@@ -178,7 +146,9 @@ mod tests {
     async fn the_sample_event_sends_one_confirmation_however_often_it_is_delivered() {
         let fixture = Fixture::new();
         for _ in 0..3 {
-            let response = fixture.handle(sample()).await;
+            let response = fixture
+                .handle(sample_event("send-cfp-confirmed-email"))
+                .await;
             assert!(failures(&response).is_empty(), "{response:?}");
         }
         let sent = fixture.mailer.sent();
@@ -198,9 +168,9 @@ mod tests {
     #[tokio::test]
     async fn a_rejection_gets_its_own_email_once() {
         let fixture = Fixture::new();
-        let sample = sample();
+        let sample = sample_event("send-cfp-confirmed-email");
         let rejected = record_copy(&sample, "500", |record| {
-            set(&mut record["dynamodb"]["NewImage"], "status", "rejected");
+            set_string(&mut record["dynamodb"]["NewImage"], "status", "rejected");
         });
         for _ in 0..2 {
             let response = fixture
@@ -221,20 +191,20 @@ mod tests {
     #[tokio::test]
     async fn an_edit_of_a_decided_proposal_and_other_changes_send_nothing() {
         let fixture = Fixture::new();
-        let sample = sample();
+        let sample = sample_event("send-cfp-confirmed-email");
         let records = vec![
             // Confirmed before and after (a later edit).
             record_copy(&sample, "100", |record| {
-                set(&mut record["dynamodb"]["OldImage"], "status", "confirmed");
-                set(&mut record["dynamodb"]["NewImage"], "title", "Renamed");
+                set_string(&mut record["dynamodb"]["OldImage"], "status", "confirmed");
+                set_string(&mut record["dynamodb"]["NewImage"], "title", "Renamed");
             }),
             // Withdrawn: no decision.
             record_copy(&sample, "200", |record| {
-                set(&mut record["dynamodb"]["NewImage"], "status", "withdrawn");
+                set_string(&mut record["dynamodb"]["NewImage"], "status", "withdrawn");
             }),
             // Not a proposal.
             record_copy(&sample, "300", |record| {
-                set(&mut record["dynamodb"]["NewImage"], "entity", "Dedupe");
+                set_string(&mut record["dynamodb"]["NewImage"], "entity", "Dedupe");
             }),
             // Not a MODIFY.
             record_copy(&sample, "400", |record| {
@@ -251,7 +221,7 @@ mod tests {
     #[tokio::test]
     async fn only_the_failing_records_of_a_batch_are_reported() {
         let fixture = Fixture::new();
-        let sample = sample();
+        let sample = sample_event("send-cfp-confirmed-email");
         let records = vec![
             sample["Records"][0].clone(),
             // A corrupt new image: no title.
@@ -276,10 +246,14 @@ mod tests {
     async fn a_failed_send_is_retried_and_then_sent_once() {
         let fixture = Fixture::new();
         fixture.mailer.fail(true);
-        let response = fixture.handle(sample()).await;
+        let response = fixture
+            .handle(sample_event("send-cfp-confirmed-email"))
+            .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
         fixture.mailer.fail(false);
-        let response = fixture.handle(sample()).await;
+        let response = fixture
+            .handle(sample_event("send-cfp-confirmed-email"))
+            .await;
         assert!(failures(&response).is_empty(), "{response:?}");
         assert_eq!(fixture.mailer.sent().len(), 1);
     }
@@ -294,7 +268,9 @@ mod tests {
             fixture.store.claim(&elsewhere).await,
             Ok(ClaimOutcome::Claimed)
         );
-        let response = fixture.handle(sample()).await;
+        let response = fixture
+            .handle(sample_event("send-cfp-confirmed-email"))
+            .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
         assert!(fixture.mailer.sent().is_empty());
     }
@@ -302,9 +278,9 @@ mod tests {
     #[tokio::test]
     async fn a_hostile_title_is_escaped_in_html_and_refused_with_a_line_break() {
         let fixture = Fixture::new();
-        let sample = sample();
+        let sample = sample_event("send-cfp-confirmed-email");
         let hostile = record_copy(&sample, "600", |record| {
-            set(
+            set_string(
                 &mut record["dynamodb"]["NewImage"],
                 "title",
                 "<script>alert(1)</script>",
@@ -312,7 +288,7 @@ mod tests {
         });
         // A title that would inject a header if it reached one: the image is refused as corrupt.
         let injected = record_copy(&sample, "700", |record| {
-            set(
+            set_string(
                 &mut record["dynamodb"]["NewImage"],
                 "title",
                 "Hi\r\nBcc: everyone@example.org",

@@ -84,46 +84,17 @@ mod tests {
     use cfp_domain::in_memory::{InMemoryStore, RecordingMailer};
     use cfp_domain::ports::ClaimOutcome;
     use cfp_domain::proposal::ProposalId;
+    use cfp_domain::test_data::sample_event;
+    use cfp_dynamodb::stream_test_support::failures;
+    use cfp_dynamodb::stream_test_support::record_copy;
+    use cfp_dynamodb::stream_test_support::stream_event;
     use serde_json::Value;
 
     const SEQUENCE_NUMBER: &str = "4421584500000000017450439091";
     const PROPOSAL_ID: &str = "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c";
 
-    fn sample() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/send-cfp-submitted-email.json"
-        );
-        let text = std::fs::read_to_string(path).expect("the sample event");
-        serde_json::from_str(&text).expect("the sample event is JSON")
-    }
-
-    fn stream_event(json: Value) -> Event {
-        serde_json::from_value(json).expect("a DynamoDB stream event")
-    }
-
     fn sender() -> EmailAddress {
         EmailAddress::parse("cfp@example.org").expect("sender")
-    }
-
-    fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
-        response
-            .batch_item_failures
-            .iter()
-            .filter_map(|failure| failure.item_identifier.clone())
-            .collect()
-    }
-
-    /// Three records in one batch: the sample, and copies with their own sequence numbers.
-    fn record_copy(
-        sample: &Value,
-        sequence_number: &str,
-        change: impl FnOnce(&mut Value),
-    ) -> Value {
-        let mut record = sample["Records"][0].clone();
-        record["dynamodb"]["SequenceNumber"] = Value::String(sequence_number.to_owned());
-        change(&mut record);
-        record
     }
 
     #[tokio::test]
@@ -136,7 +107,12 @@ mod tests {
         };
         let now = Utc::now();
         for _ in 0..3 {
-            let response = handle(stream_event(sample()), &dependencies, now).await;
+            let response = handle(
+                stream_event(sample_event("send-cfp-submitted-email")),
+                &dependencies,
+                now,
+            )
+            .await;
             assert!(failures(&response).is_empty(), "{response:?}");
         }
         let sent = mailer.sent();
@@ -161,7 +137,12 @@ mod tests {
             mailer: &mailer,
             sender: &sender,
         };
-        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        let response = handle(
+            stream_event(sample_event("send-cfp-submitted-email")),
+            &dependencies,
+            Utc::now(),
+        )
+        .await;
         assert_eq!(
             serde_json::to_value(&response).expect("json"),
             serde_json::json!({"batchItemFailures": [{"itemIdentifier": SEQUENCE_NUMBER}]})
@@ -176,7 +157,7 @@ mod tests {
             mailer: &mailer,
             sender: &sender,
         };
-        let sample = sample();
+        let sample = sample_event("send-cfp-submitted-email");
         let other_id = ProposalId::generate().to_string();
         let records = vec![
             sample["Records"][0].clone(),
@@ -216,11 +197,21 @@ mod tests {
             sender: &sender,
         };
         mailer.fail(true);
-        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        let response = handle(
+            stream_event(sample_event("send-cfp-submitted-email")),
+            &dependencies,
+            Utc::now(),
+        )
+        .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
 
         mailer.fail(false);
-        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        let response = handle(
+            stream_event(sample_event("send-cfp-submitted-email")),
+            &dependencies,
+            Utc::now(),
+        )
+        .await;
         assert!(failures(&response).is_empty(), "{response:?}");
         assert_eq!(mailer.sent().len(), 1);
     }
@@ -238,7 +229,12 @@ mod tests {
         let elsewhere = Claim::new(DedupeKey::submitted_email(id), now);
         assert_eq!(store.claim(&elsewhere).await, Ok(ClaimOutcome::Claimed));
 
-        let response = handle(stream_event(sample()), &dependencies, now).await;
+        let response = handle(
+            stream_event(sample_event("send-cfp-submitted-email")),
+            &dependencies,
+            now,
+        )
+        .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
         assert!(mailer.sent().is_empty());
     }
@@ -252,7 +248,12 @@ mod tests {
             mailer: &mailer,
             sender: &sender,
         };
-        let response = handle(stream_event(sample()), &dependencies, Utc::now()).await;
+        let response = handle(
+            stream_event(sample_event("send-cfp-submitted-email")),
+            &dependencies,
+            Utc::now(),
+        )
+        .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
         assert!(mailer.sent().is_empty());
     }

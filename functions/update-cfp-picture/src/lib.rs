@@ -104,17 +104,9 @@ mod tests {
     use cfp_domain::event::EventSlug;
     use cfp_domain::picture::in_memory::{InMemoryObjects, InMemoryPictures};
     use cfp_domain::proposal::{ProposalId, ProposalStatus};
+    use cfp_domain::test_data::sample_event;
 
     const SAMPLE_KEY: &str = "pictures/uploads/devconf-2027/019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c/019a4b3f-0c21-7a55-8e0d-3b4c5d6e7f80";
-
-    fn sample() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../events/update-cfp-picture.json"
-        );
-        let text = std::fs::read_to_string(path).expect("the sample event");
-        serde_json::from_str(&text).expect("JSON")
-    }
 
     fn png() -> Vec<u8> {
         let mut bytes = std::io::Cursor::new(Vec::new());
@@ -143,9 +135,13 @@ mod tests {
             objects: &objects,
             pictures: &pictures,
         };
-        let report = handle(sample(), &dependencies, Utc::now())
-            .await
-            .expect("ok");
+        let report = handle(
+            sample_event("update-cfp-picture"),
+            &dependencies,
+            Utc::now(),
+        )
+        .await
+        .expect("ok");
         assert_eq!(report.skipped, 0);
         assert_eq!(report.uploads.len(), 1);
         assert_eq!(report.uploads[0].key, SAMPLE_KEY);
@@ -167,9 +163,13 @@ mod tests {
             objects: &objects,
             pictures: &pictures,
         };
-        let report = handle(sample(), &dependencies, Utc::now())
-            .await
-            .expect("ok");
+        let report = handle(
+            sample_event("update-cfp-picture"),
+            &dependencies,
+            Utc::now(),
+        )
+        .await
+        .expect("ok");
         assert_eq!(report.skipped, 1);
         assert!(objects.get(SAMPLE_KEY).is_some());
         for odd in [

@@ -171,3 +171,15 @@ pub async fn store_with_sample_proposal(event: Event) -> InMemoryStore {
         .expect("the sample proposal is stored");
     store
 }
+
+/// The repository's sample event for `function` (`events/<function>.json`) as JSON: every
+/// function's handler test runs its own sample.
+pub fn sample_event(function: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../events")
+        .join(format!("{function}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
+}

@@ -28,6 +28,8 @@ mod picture_store;
 mod proposal_item;
 mod proposal_store;
 mod stream_batch;
+#[cfg(feature = "test-support")]
+pub mod stream_test_support;
 mod table;
 
 pub use proposal_item::{PictureItem, is_proposal_image, proposal_from_image};

@@ -1,21 +1,10 @@
 //! For handler tests: API Gateway payload-2.0 sample events (the repository's `events/` files)
 //! turned into requests, with the changes a test needs, and responses read back.
 
-use std::path::Path;
-
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
-/// The repository's sample event for `function` (`events/<function>.json`) as JSON.
-pub fn sample_event(function: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../events")
-        .join(format!("{function}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));
-    serde_json::from_str(&text)
-        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
-}
+pub use cfp_domain::test_data::sample_event;
 
 /// The request Lambda would hand the function for `event`.
 pub fn request(event: &Value) -> Request {

@@ -1,0 +1,37 @@
+//! For the stream functions' handler tests: their sample events as Lambda hands them over, copies
+//! of a record with the changes a test needs, and the failures a batch response reports.
+
+use aws_lambda_events::event::dynamodb::Event;
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
+use serde_json::Value;
+
+/// A DynamoDB stream event, as the runtime deserializes it.
+pub fn stream_event(json: Value) -> Event {
+    serde_json::from_value(json).expect("a DynamoDB stream event")
+}
+
+/// The sequence numbers a batch response reports as failed.
+pub fn failures(response: &DynamoDbEventResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .filter_map(|failure| failure.item_identifier.clone())
+        .collect()
+}
+
+/// A copy of the sample's first record with its own sequence number, changed by `change`.
+pub fn record_copy(
+    sample: &Value,
+    sequence_number: &str,
+    change: impl FnOnce(&mut Value),
+) -> Value {
+    let mut record = sample["Records"][0].clone();
+    record["dynamodb"]["SequenceNumber"] = Value::String(sequence_number.to_owned());
+    change(&mut record);
+    record
+}
+
+/// Sets a string attribute of a stream image (`NewImage` / `OldImage`).
+pub fn set_string(image: &mut Value, attribute: &str, value: &str) {
+    image[attribute]["S"] = Value::String(value.to_owned());
+}
