@@ -160,12 +160,8 @@ pub async fn request_picture_upload(
             "only the speaker may upload the proposal's picture",
         ));
     }
-    // A picture is for a talk that may still happen; an upload for any other would only be
-    // stored for nothing.
-    if matches!(
-        proposal.status,
-        ProposalStatus::Withdrawn | ProposalStatus::Rejected
-    ) {
+    // An upload for a proposal that takes no picture would only be stored for nothing.
+    if !proposal.status.takes_pictures() {
         return Err(CfpError::InvalidTransition {
             status: proposal.status.as_str(),
             action: "given a picture",
@@ -207,14 +203,14 @@ pub enum PictureUpdate {
     AlreadyApplied,
     /// It points at a later upload's picture already; this one is stale.
     Superseded,
-    /// No such proposal, or it was withdrawn.
+    /// No such proposal, or one that takes no picture (withdrawn or rejected).
     ProposalGone,
 }
 
 #[async_trait]
 pub trait PictureStore: Send + Sync {
-    /// Points the proposal at `picture` and bumps its version, only if the proposal exists, is
-    /// not withdrawn, and has no picture from this or a later upload.
+    /// Points the proposal at `picture` and bumps its version, only if the proposal exists,
+    /// takes pictures, and has no picture from this or a later upload.
     async fn set_picture(
         &self,
         event: &EventSlug,
@@ -290,7 +286,7 @@ pub mod in_memory {
             let Some(target) = targets.get_mut(&(event.clone(), id)) else {
                 return Ok(PictureUpdate::ProposalGone);
             };
-            if target.status == ProposalStatus::Withdrawn {
+            if !target.status.takes_pictures() {
                 return Ok(PictureUpdate::ProposalGone);
             }
             match target.picture.as_ref().map(|p| p.upload) {

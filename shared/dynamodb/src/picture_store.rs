@@ -67,7 +67,7 @@ impl PictureStore for CfpTable {
             // older upload arriving late never replaces a newer picture, and a redelivered one
             // changes nothing.
             .condition_expression(
-                "#entity = :proposal AND #status <> :withdrawn AND \
+                "#entity = :proposal AND #status IN (:submitted, :confirmed) AND \
                  (attribute_not_exists(#picture.#uploadId) OR #picture.#uploadId < :upload)",
             )
             .expression_attribute_names("#picture", "picture")
@@ -80,9 +80,14 @@ impl PictureStore for CfpTable {
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":updatedAt", AttributeValue::S(updated_at))
             .expression_attribute_values(":proposal", AttributeValue::S(PROPOSAL_ENTITY.into()))
+            // The statuses that take pictures (ProposalStatus::takes_pictures).
             .expression_attribute_values(
-                ":withdrawn",
-                AttributeValue::S(ProposalStatus::Withdrawn.as_str().into()),
+                ":submitted",
+                AttributeValue::S(ProposalStatus::Submitted.as_str().into()),
+            )
+            .expression_attribute_values(
+                ":confirmed",
+                AttributeValue::S(ProposalStatus::Confirmed.as_str().into()),
             )
             .expression_attribute_values(":upload", AttributeValue::S(picture.upload.to_string()))
             .return_values(ReturnValue::UpdatedOld)
@@ -133,9 +138,10 @@ impl CfpTable {
         };
         let text = |value: Option<&AttributeValue>| value.and_then(|v| v.as_s().ok()).cloned();
         let is_proposal = text(item.get("entity")).as_deref() == Some(PROPOSAL_ENTITY);
-        let withdrawn =
-            text(item.get("status")).as_deref() == Some(ProposalStatus::Withdrawn.as_str());
-        if !is_proposal || withdrawn {
+        let takes_pictures = text(item.get("status"))
+            .and_then(|status| ProposalStatus::parse(&status).ok())
+            .is_some_and(|status| status.takes_pictures());
+        if !is_proposal || !takes_pictures {
             return Ok(PictureUpdate::ProposalGone);
         }
         let current = item

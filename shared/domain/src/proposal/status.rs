@@ -11,6 +11,11 @@ pub enum ProposalStatus {
 }
 
 impl ProposalStatus {
+    /// A picture is for a talk that may still happen: not for a withdrawn or rejected one.
+    pub fn takes_pictures(&self) -> bool {
+        matches!(self, ProposalStatus::Submitted | ProposalStatus::Confirmed)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             ProposalStatus::Submitted => "submitted",
@@ -39,14 +44,22 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for status in [
-            ProposalStatus::Submitted,
-            ProposalStatus::Confirmed,
-            ProposalStatus::Rejected,
-            ProposalStatus::Withdrawn,
-        ] {
+        for status in ProposalStatus::ALL {
             assert_eq!(ProposalStatus::parse(status.as_str()), Ok(status));
         }
         assert!(ProposalStatus::parse("Submitted").is_err());
+    }
+
+    #[test]
+    fn only_talks_that_may_still_happen_take_pictures() {
+        // The DynamoDB picture store's condition names exactly these statuses.
+        let taking: Vec<_> = ProposalStatus::ALL
+            .into_iter()
+            .filter(ProposalStatus::takes_pictures)
+            .collect();
+        assert_eq!(
+            taking,
+            [ProposalStatus::Submitted, ProposalStatus::Confirmed]
+        );
     }
 }
