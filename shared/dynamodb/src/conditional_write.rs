@@ -157,4 +157,27 @@ impl CfpTable {
             }
         })
     }
+
+    /// Deletes the item keyed `key` only while `condition` holds (e.g. a lease is still held by
+    /// the caller); whether it was deleted.
+    pub(crate) async fn delete_if(
+        &self,
+        key: Item,
+        condition: &str,
+        names: HashMap<String, String>,
+        values: Item,
+        operation: &'static str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        Ok(written(result, operation)?.applied())
+    }
 }

@@ -105,16 +105,13 @@ impl DedupeStore for CfpTable {
     }
 
     async fn release(&self, claim: &Claim) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_of(claim)))
-            .condition_expression(HELD_BY)
-            .set_expression_attribute_names(Some(state_names()))
-            .set_expression_attribute_values(Some(held_by(&claim.token)))
-            .send()
-            .await;
-        Ok(written(result, "DeleteItem (dedupe release)")?.applied())
+        self.delete_if(
+            key_of(claim),
+            HELD_BY,
+            state_names(),
+            held_by(&claim.token),
+            "DeleteItem (dedupe release)",
+        )
+        .await
     }
 }

@@ -110,16 +110,13 @@ impl IdempotencyStore for CfpTable {
     }
 
     async fn release(&self, claim: &IdempotencyClaim) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_of(claim)))
-            .condition_expression(HELD_BY)
-            .set_expression_attribute_names(Some(response_name()))
-            .set_expression_attribute_values(Some(held_by(&claim.token)))
-            .send()
-            .await;
-        Ok(written(result, "DeleteItem (idempotency release)")?.applied())
+        self.delete_if(
+            key_of(claim),
+            HELD_BY,
+            response_name(),
+            held_by(&claim.token),
+            "DeleteItem (idempotency release)",
+        )
+        .await
     }
 }
