@@ -48,35 +48,10 @@ pub async fn create_user_pool(
     let mut request = client
         .create_user_pool()
         .pool_name(&pool_name)
-        .set_username_attributes(
-            Some(
-                props
-                    .strings("UsernameAttributes")?
-                    .iter()
-                    .map(|a| UsernameAttributeType::from(a.as_str()))
-                    .collect(),
-            )
-            .filter(|v: &Vec<_>| !v.is_empty()),
-        )
-        .set_alias_attributes(
-            Some(
-                props
-                    .strings("AliasAttributes")?
-                    .iter()
-                    .map(|a| AliasAttributeType::from(a.as_str()))
-                    .collect(),
-            )
-            .filter(|v: &Vec<_>| !v.is_empty()),
-        )
+        .set_username_attributes(props.enum_list::<UsernameAttributeType>("UsernameAttributes")?)
+        .set_alias_attributes(props.enum_list::<AliasAttributeType>("AliasAttributes")?)
         .set_auto_verified_attributes(
-            Some(
-                props
-                    .strings("AutoVerifiedAttributes")?
-                    .iter()
-                    .map(|a| VerifiedAttributeType::from(a.as_str()))
-                    .collect(),
-            )
-            .filter(|v: &Vec<_>| !v.is_empty()),
+            props.enum_list::<VerifiedAttributeType>("AutoVerifiedAttributes")?,
         )
         .set_mfa_configuration(
             props

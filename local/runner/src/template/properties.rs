@@ -97,6 +97,16 @@ impl<'a> Props<'a> {
         }
     }
 
+    /// A list of SDK enum values (from their names), `None` when empty or absent: the shape the
+    /// SDK builders' `set_*` methods take for optional lists.
+    pub fn enum_list<T: for<'s> From<&'s str>>(
+        &self,
+        key: &str,
+    ) -> Result<Option<Vec<T>>, PropertyError> {
+        let values = self.strings(key)?;
+        Ok((!values.is_empty()).then(|| values.iter().map(|v| T::from(v.as_str())).collect()))
+    }
+
     /// A list of scalars; a single scalar counts as a list of one.
     pub fn strings(&self, key: &str) -> Result<Vec<String>, PropertyError> {
         match self.get(key) {
