@@ -25,8 +25,10 @@ help:
 setup: $(MOTO_VENV)/.installed $(TOOLS_VENV)/.installed $(VALIDATORS_VENV)/.installed
 
 # Plain debug binaries: the local runner runs them exactly as Lambda runs the release build.
+# `--tests` makes this the same feature resolution as `cargo test --workspace`, so the test run
+# reuses every artifact instead of building the dependency graph a second time.
 build:
-	cargo build --workspace --bins
+	cargo build --workspace --bins --tests
 
 run: $(MOTO_VENV)/.installed build
 	exec target/debug/cfp-local up --moto-server $(MOTO_VENV)/bin/moto_server

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The test suite behind `make test` (which has already linted and built the binaries):
-#   1. every crate's own tests (unit tests; integration tests that start their own moto);
-#   2. the end-to-end tests (tests/) against a local stack started here and stopped on exit.
+# The test suite behind `make test` (which has already linted and built the binaries): starts a
+# local stack, then runs every test of the workspace in one `cargo test --workspace`: the crates'
+# own tests (unit tests; integration tests that start their own moto) and the end-to-end tests
+# (tests/) against that stack, which is stopped on exit. One invocation means one feature
+# resolution, so nothing is compiled twice (`-p`/`--exclude` would resolve features anew).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,10 +12,7 @@ STACK_FILE="$PWD/target/local/test-stack.json"
 STACK_LOG="$PWD/target/local/test-stack.log"
 export CFP_MOTO_SERVER="$MOTO_SERVER"
 
-echo "==> crate tests"
-cargo test --workspace --exclude cfp-e2e
-
-echo "==> end-to-end tests against the local stack"
+echo "==> starting the local stack"
 mkdir -p target/local
 rm -f "$STACK_FILE"
 target/debug/cfp-local up --moto-server "$MOTO_SERVER" --api-port 0 --lambda-port 0 \
@@ -41,9 +40,11 @@ if [ ! -f "$STACK_FILE" ]; then
 fi
 
 status=0
-CFP_STACK_FILE="$STACK_FILE" CFP_STACK_LOG="$STACK_LOG" cargo test -p cfp-e2e -- --test-threads 8 || status=$?
+echo "==> every test of the workspace"
+# The end-to-end tests mostly wait on the stack's asynchronous deliveries: more threads than cores.
+CFP_STACK_FILE="$STACK_FILE" CFP_STACK_LOG="$STACK_LOG" cargo test --workspace -- --test-threads 8 || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "==> end-to-end tests failed; the last 200 lines of the local stack's log ($STACK_LOG):" >&2
+  echo "==> tests failed; the last 200 lines of the local stack's log ($STACK_LOG):" >&2
   tail -n 200 "$STACK_LOG" >&2
 fi
 exit "$status"

@@ -1,12 +1,13 @@
 //! An in-memory [`ScheduleStore`] for tests, with the same conditional-write rules as the real one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use crate::draft::Draft;
 use crate::error::StoreError;
+use crate::event_copy::EventCopy;
 use crate::frame::EventFrame;
 use crate::ports::ScheduleStore;
 use crate::release::{Release, ReleaseNumber};
@@ -15,7 +16,7 @@ use crate::talk_message::TalkCopy;
 
 #[derive(Default)]
 struct EventState {
-    frame: Option<EventFrame>,
+    event: Option<EventCopy>,
     talks: HashMap<TalkId, TalkCopy>,
     last_number: u32,
     draft: Draft,
@@ -28,11 +29,20 @@ pub struct InMemoryScheduleStore {
 }
 
 impl InMemoryScheduleStore {
+    /// A store that knows one event: `frame`, organised by `organisers`, at version 1.
     pub fn with_frame(frame: EventFrame) -> Self {
+        Self::with_event(EventCopy {
+            frame,
+            organisers: BTreeSet::new(),
+            version: 1,
+        })
+    }
+
+    pub fn with_event(copy: EventCopy) -> Self {
         let store = InMemoryScheduleStore::default();
         if let Ok(mut events) = store.events.lock() {
-            let slug = frame.slug().to_owned();
-            events.entry(slug).or_default().frame = Some(frame);
+            let slug = copy.frame.slug().to_owned();
+            events.entry(slug).or_default().event = Some(copy);
         }
         store
     }
@@ -58,8 +68,22 @@ impl InMemoryScheduleStore {
 
 #[async_trait]
 impl ScheduleStore for InMemoryScheduleStore {
-    async fn frame(&self, event: &str) -> Result<Option<EventFrame>, StoreError> {
-        Ok(self.lock()?.get(event).and_then(|e| e.frame.clone()))
+    async fn event_copy(&self, event: &str) -> Result<Option<EventCopy>, StoreError> {
+        Ok(self.lock()?.get(event).and_then(|e| e.event.clone()))
+    }
+
+    async fn put_event_copy(
+        &self,
+        copy: &EventCopy,
+        expected: Option<u32>,
+    ) -> Result<(), StoreError> {
+        let mut events = self.lock()?;
+        let state = events.entry(copy.frame.slug().to_owned()).or_default();
+        if state.event.as_ref().map(|c| c.version) != expected {
+            return Err(StoreError::Concurrent);
+        }
+        state.event = Some(copy.clone());
+        Ok(())
     }
 
     async fn talk_copy(&self, event: &str, talk: TalkId) -> Result<Option<TalkCopy>, StoreError> {

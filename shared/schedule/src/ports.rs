@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use crate::draft::Draft;
 use crate::error::StoreError;
+use crate::event_copy::EventCopy;
 use crate::frame::EventFrame;
 use crate::release::Release;
 use crate::talk::{Talk, TalkId, TalkNumber};
@@ -16,8 +17,21 @@ use crate::talk_message::TalkCopy;
 
 #[async_trait]
 pub trait ScheduleStore: Send + Sync {
+    /// The schedule's copy of the event, `None` when the schedule has not heard of it.
+    async fn event_copy(&self, event: &str) -> Result<Option<EventCopy>, StoreError>;
+
+    /// Writes the event's copy if the stored one still has version `expected` (`None`: if there
+    /// is none yet); otherwise [`StoreError::Concurrent`].
+    async fn put_event_copy(
+        &self,
+        copy: &EventCopy,
+        expected: Option<u32>,
+    ) -> Result<(), StoreError>;
+
     /// The event's frame, `None` when there is no such event.
-    async fn frame(&self, event: &str) -> Result<Option<EventFrame>, StoreError>;
+    async fn frame(&self, event: &str) -> Result<Option<EventFrame>, StoreError> {
+        Ok(self.event_copy(event).await?.map(|copy| copy.frame))
+    }
 
     async fn talk_copy(&self, event: &str, talk: TalkId) -> Result<Option<TalkCopy>, StoreError>;
 

@@ -3,16 +3,14 @@
 //! on-failure destination and dead-letter queue of a failing function. Also the Invoke API's
 //! `Event` invocation type.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::TestStack;
 use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sns::SnsEvent;
 use aws_sdk_sns::types::MessageAttributeValue;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use cfp_local::aws_clients::AwsClients;
-use common::TestStack;
 use serde_json::Value;
 
 const FUNCTION: &str = "ProbeNotificationsFunction";

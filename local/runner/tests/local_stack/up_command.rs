@@ -2,14 +2,12 @@
 //! Lambda API, and on SIGTERM stops everything and removes the file; even a SIGKILLed runner leaves
 //! no child behind. Also `user create|token` and `mail` against the running stack.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{http, moto_server, pid_of, probe_binary, process_exists, target_dir};
 use cfp_local::stack::StackInfo;
-use common::{http, moto_server, pid_of, probe_binary, process_exists, target_dir};
 use serde_json::{Value, json};
 
 /// The runner as a child process; killed if a test fails halfway.
@@ -32,7 +30,7 @@ impl Runner {
         std::fs::create_dir_all(&dir).expect("a temp dir");
         let stdout = std::fs::File::create(dir.join("stdout")).expect("stdout file");
         let stderr = std::fs::File::create(dir.join("stderr")).expect("stderr file");
-        let template = common::fixture_template();
+        let template = crate::common::fixture_template();
         let moto = moto_server();
         let target = target_dir();
         let stack_file = dir.join("stack.json");
@@ -289,7 +287,7 @@ fn a_missing_binary_fails_clearly_and_a_stale_stack_file_is_removed() {
     std::fs::write(&stack_file, "{\"stale\": true}").expect("a stale file");
     let output = Command::new(env!("CARGO_BIN_EXE_cfp-local"))
         .args(["up", "--template"])
-        .arg(common::fixture_template())
+        .arg(crate::common::fixture_template())
         .args([
             "--target-dir",
             dir.join("no-target").to_str().expect("utf-8"),

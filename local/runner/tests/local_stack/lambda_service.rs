@@ -1,13 +1,11 @@
 //! The local Lambda service through the Lambda Invoke API over HTTP, running the probe function
 //! (local/probe-function) from `tests/fixtures/template.yaml` against moto.
 
-mod common;
-
 use std::collections::BTreeSet;
 
+use crate::common::{TestStack, pid_of, process_exists};
 use bytes::Bytes;
 use cfp_local_invoke::{Invoke, InvokeError};
-use common::{TestStack, pid_of, process_exists};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

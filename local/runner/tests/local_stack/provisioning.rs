@@ -1,7 +1,6 @@
 //! Provisioning of `tests/fixtures/template.yaml` in moto, checked through the AWS SDK.
 
-mod common;
-
+use crate::common::TestStack;
 use aws_sdk_dynamodb::types::{StreamViewType, TimeToLiveStatus};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -9,7 +8,6 @@ use cfp_local::aws_clients::AwsClients;
 use cfp_local::mail::{SentEmail, sent_emails};
 use cfp_local::stack::StackInfo;
 use cfp_local::users::LocalUsers;
-use common::TestStack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fixture_is_created_in_moto() {
@@ -292,7 +290,7 @@ async fn a_missing_binary_stops_the_start_before_moto() {
     let missing_target =
         std::env::temp_dir().join(format!("cfp-local-no-target-{}", std::process::id()));
     let options = cfp_local::local_stack::LocalStackOptions {
-        template: common::fixture_template(),
+        template: crate::common::fixture_template(),
         target_dir: missing_target.clone(),
         profile: "debug".into(),
         // Would fail if it were started: the binaries are checked first.
@@ -324,14 +322,14 @@ async fn a_missing_binary_stops_the_start_before_moto() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_port_in_use_says_another_runner_may_hold_it() {
-    common::probe_binary();
+    crate::common::probe_binary();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = taken.local_addr().expect("an address").port();
     // The fixture has no HTTP API, so the Lambda API's port is the one to collide on.
     for (api_port, lambda_port, option) in [(0, port, "--lambda-port")] {
         let options = cfp_local::local_stack::LocalStackOptions {
-            template: common::fixture_template(),
-            target_dir: common::target_dir(),
+            template: crate::common::fixture_template(),
+            target_dir: crate::common::target_dir(),
             profile: "debug".into(),
             // Would fail if it were started: the ports are taken first.
             aws: cfp_local::local_stack::AwsEndpoint::StartMoto("/nonexistent/moto_server".into()),

@@ -1,0 +1,8 @@
+//! The local stack's own tests, in one binary so the workspace links (and stores) one test
+//! executable for them rather than one per file.
+
+mod common;
+mod lambda_service;
+mod notifications;
+mod provisioning;
+mod up_command;

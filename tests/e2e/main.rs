@@ -1,0 +1,12 @@
+//! The end-to-end tests, one module per area, run against a local stack (scripts/test.sh starts
+//! one; `CFP_STACK_FILE` names it).
+
+mod authorizer;
+mod bad_input;
+mod cfp_submission;
+mod events_out;
+mod pictures;
+mod review_flow;
+mod sample_events;
+mod stream_delivery;
+mod whole_flow;
