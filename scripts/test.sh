@@ -42,7 +42,7 @@ fi
 status=0
 echo "==> every test of the workspace"
 # The end-to-end tests mostly wait on the stack's asynchronous deliveries: more threads than cores.
-CFP_STACK_FILE="$STACK_FILE" CFP_STACK_LOG="$STACK_LOG" cargo test --workspace -- --test-threads 8 || status=$?
+CFP_STACK_FILE="$STACK_FILE" CFP_STACK_LOG="$STACK_LOG" cargo test --workspace --no-fail-fast -- --test-threads 8 || status=$?
 if [ "$status" -ne 0 ]; then
   echo "==> tests failed; the last 200 lines of the local stack's log ($STACK_LOG):" >&2
   tail -n 200 "$STACK_LOG" >&2

@@ -8,42 +8,6 @@ use cfp_e2e::fixtures::{event_body_closing, proposal_body, unique_slug};
 use cfp_e2e::{ApiResponse, Caller, Stack, User};
 use serde_json::{Value, json};
 
-/// A request with extra headers (If-Match, Idempotency-Key).
-async fn send(
-    stack: &Stack,
-    method: reqwest::Method,
-    path: &str,
-    caller: &Caller,
-    body: Option<&Value>,
-    headers: &[(&str, &str)],
-) -> ApiResponse {
-    let api_url = stack
-        .info
-        .api_url
-        .as_deref()
-        .expect("the stack has an HTTP API");
-    let url = format!("{}{}", api_url.trim_end_matches('/'), path);
-    let mut request = stack.http.request(method, &url);
-    if let Some(header) = caller.authorization() {
-        request = request.header("authorization", header);
-    }
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(serde_json::to_vec(body).expect("JSON"));
-    }
-    ApiResponse::read(
-        request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{url}: {e}")),
-    )
-    .await
-}
-
 async fn submit(stack: &Stack, slug: &str, speaker: &User, title: &str) -> String {
     let created = stack
         .post(
@@ -57,27 +21,27 @@ async fn submit(stack: &Stack, slug: &str, speaker: &User, title: &str) -> Strin
 }
 
 async fn set_role(stack: &Stack, slug: &str, by: &User, user: &User, role: &str) -> ApiResponse {
-    send(
-        stack,
-        reqwest::Method::PUT,
-        &format!("/events/{slug}/team/{}", user.sub),
-        &by.caller(),
-        Some(&json!({"role": role})),
-        &[],
-    )
-    .await
+    stack
+        .send(
+            reqwest::Method::PUT,
+            &format!("/events/{slug}/team/{}", user.sub),
+            &by.caller(),
+            Some(&json!({"role": role})),
+            &[],
+        )
+        .await
 }
 
 async fn act(stack: &Stack, slug: &str, id: &str, action: &str, by: &Caller) -> ApiResponse {
-    send(
-        stack,
-        reqwest::Method::POST,
-        &format!("/events/{slug}/cfps/{id}/{action}"),
-        by,
-        None,
-        &[],
-    )
-    .await
+    stack
+        .send(
+            reqwest::Method::POST,
+            &format!("/events/{slug}/cfps/{id}/{action}"),
+            by,
+            None,
+            &[],
+        )
+        .await
 }
 
 async fn patch(
@@ -89,15 +53,15 @@ async fn patch(
     if_match: Option<&str>,
 ) -> ApiResponse {
     let headers: Vec<(&str, &str)> = if_match.map(|v| ("if-match", v)).into_iter().collect();
-    send(
-        stack,
-        reqwest::Method::PATCH,
-        &format!("/events/{slug}/cfps/{id}"),
-        by,
-        Some(body),
-        &headers,
-    )
-    .await
+    stack
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/events/{slug}/cfps/{id}"),
+            by,
+            Some(body),
+            &headers,
+        )
+        .await
 }
 
 fn ids(page: &ApiResponse) -> Vec<String> {
@@ -157,15 +121,15 @@ async fn organisers_manage_the_team_and_roles_hold_per_event() {
     set_role(stack, &slug, &speaker, &speaker, "organiser")
         .await
         .problem(403);
-    let anonymous = send(
-        stack,
-        reqwest::Method::PUT,
-        &format!("/events/{slug}/team/{}", speaker.sub),
-        &Caller::Anonymous,
-        Some(&json!({"role": "organiser"})),
-        &[],
-    )
-    .await;
+    let anonymous = stack
+        .send(
+            reqwest::Method::PUT,
+            &format!("/events/{slug}/team/{}", speaker.sub),
+            &Caller::Anonymous,
+            Some(&json!({"role": "organiser"})),
+            &[],
+        )
+        .await;
     assert_eq!(anonymous.status, 401, "{anonymous:?}");
     set_role(stack, &slug, &organiser, &reviewer, "boss")
         .await
@@ -196,15 +160,15 @@ async fn organisers_manage_the_team_and_roles_hold_per_event() {
     assert_eq!(confirmed.status, 200, "{confirmed:?}");
 
     // The last organiser cannot leave; removal takes the reviewer's rights away.
-    let removed = send(
-        stack,
-        reqwest::Method::DELETE,
-        &format!("/events/{slug}/team/{}", reviewer.sub),
-        &organiser.caller(),
-        None,
-        &[],
-    )
-    .await;
+    let removed = stack
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/events/{slug}/team/{}", reviewer.sub),
+            &organiser.caller(),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(removed.status, 200, "{removed:?}");
     stack
         .get(&format!("/events/{slug}/cfps/{id}"), reviewer.caller())
@@ -609,15 +573,15 @@ async fn decisions_and_withdrawals_are_for_the_right_people_only() {
     act(stack, &slug, &id, "reject", &organiser.caller())
         .await
         .problem(409);
-    let stale = send(
-        stack,
-        reqwest::Method::POST,
-        &format!("/events/{slug}/cfps/{id}/withdraw"),
-        &speaker.caller(),
-        None,
-        &[("if-match", "\"1\"")],
-    )
-    .await;
+    let stale = stack
+        .send(
+            reqwest::Method::POST,
+            &format!("/events/{slug}/cfps/{id}/withdraw"),
+            &speaker.caller(),
+            None,
+            &[("if-match", "\"1\"")],
+        )
+        .await;
     stale.problem(412);
     let withdrawn = act(stack, &slug, &id, "withdraw", &speaker.caller()).await;
     assert_eq!(withdrawn.status, 200, "{withdrawn:?}");
@@ -641,25 +605,25 @@ async fn an_idempotency_key_replays_the_answer_and_refuses_another_body() {
     let path = format!("/events/{slug}/cfps");
     let body = proposal_body("Once only");
 
-    let first = send(
-        stack,
-        reqwest::Method::POST,
-        &path,
-        &speaker.caller(),
-        Some(&body),
-        &[("idempotency-key", &key)],
-    )
-    .await;
+    let first = stack
+        .send(
+            reqwest::Method::POST,
+            &path,
+            &speaker.caller(),
+            Some(&body),
+            &[("idempotency-key", &key)],
+        )
+        .await;
     assert_eq!(first.status, 201, "{first:?}");
-    let again = send(
-        stack,
-        reqwest::Method::POST,
-        &path,
-        &speaker.caller(),
-        Some(&body),
-        &[("idempotency-key", &key)],
-    )
-    .await;
+    let again = stack
+        .send(
+            reqwest::Method::POST,
+            &path,
+            &speaker.caller(),
+            Some(&body),
+            &[("idempotency-key", &key)],
+        )
+        .await;
     assert_eq!(again.status, 201, "{again:?}");
     assert_eq!(again.json, first.json);
     assert_eq!(again.header("location"), first.header("location"));
@@ -667,63 +631,63 @@ async fn an_idempotency_key_replays_the_answer_and_refuses_another_body() {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(stack.stored_proposals(&slug).await.len(), 1);
 
-    let other = send(
-        stack,
-        reqwest::Method::POST,
-        &path,
-        &speaker.caller(),
-        Some(&proposal_body("Another")),
-        &[("idempotency-key", &key)],
-    )
-    .await;
+    let other = stack
+        .send(
+            reqwest::Method::POST,
+            &path,
+            &speaker.caller(),
+            Some(&proposal_body("Another")),
+            &[("idempotency-key", &key)],
+        )
+        .await;
     other.problem(422);
     assert_eq!(stack.stored_proposals(&slug).await.len(), 1);
     // The same key of another caller is another key.
     let someone = stack.user(None).await;
-    let theirs = send(
-        stack,
-        reqwest::Method::POST,
-        &path,
-        &someone.caller(),
-        Some(&body),
-        &[("idempotency-key", &key)],
-    )
-    .await;
+    let theirs = stack
+        .send(
+            reqwest::Method::POST,
+            &path,
+            &someone.caller(),
+            Some(&body),
+            &[("idempotency-key", &key)],
+        )
+        .await;
     assert_eq!(theirs.status, 201, "{theirs:?}");
     assert_eq!(stack.stored_proposals(&slug).await.len(), 2);
     let bad_key = "k".repeat(256);
-    send(
-        stack,
-        reqwest::Method::POST,
-        &path,
-        &speaker.caller(),
-        Some(&body),
-        &[("idempotency-key", &bad_key)],
-    )
-    .await
-    .problem(400);
+    stack
+        .send(
+            reqwest::Method::POST,
+            &path,
+            &speaker.caller(),
+            Some(&body),
+            &[("idempotency-key", &bad_key)],
+        )
+        .await
+        .problem(400);
 
     // A decision retried with its key answers the same; events too.
     let id = first.json["id"].as_str().expect("an id");
     let decide = format!("/events/{slug}/cfps/{id}/confirm");
-    let once = send(
-        stack,
-        reqwest::Method::POST,
-        &decide,
-        &organiser.caller(),
-        None,
-        &[("idempotency-key", "decide-1")],
-    )
-    .await;
-    let twice = send(
-        stack,
-        reqwest::Method::POST,
-        &decide,
-        &organiser.caller(),
-        None,
-        &[("idempotency-key", "decide-1")],
-    )
-    .await;
+    let once = stack
+        .send(
+            reqwest::Method::POST,
+            &decide,
+            &organiser.caller(),
+            None,
+            &[("idempotency-key", "decide-1")],
+        )
+        .await;
+    let twice = stack
+        .send(
+            reqwest::Method::POST,
+            &decide,
+            &organiser.caller(),
+            None,
+            &[("idempotency-key", "decide-1")],
+        )
+        .await;
     assert_eq!(
         (once.status, twice.status),
         (200, 200),
@@ -732,24 +696,24 @@ async fn an_idempotency_key_replays_the_answer_and_refuses_another_body() {
     assert_eq!(once.json, twice.json);
     let slug2 = unique_slug();
     let event = cfp_e2e::fixtures::event_body(&slug2);
-    let made = send(
-        stack,
-        reqwest::Method::POST,
-        "/events",
-        &organiser.caller(),
-        Some(&event),
-        &[("idempotency-key", "event-1")],
-    )
-    .await;
-    let remade = send(
-        stack,
-        reqwest::Method::POST,
-        "/events",
-        &organiser.caller(),
-        Some(&event),
-        &[("idempotency-key", "event-1")],
-    )
-    .await;
+    let made = stack
+        .send(
+            reqwest::Method::POST,
+            "/events",
+            &organiser.caller(),
+            Some(&event),
+            &[("idempotency-key", "event-1")],
+        )
+        .await;
+    let remade = stack
+        .send(
+            reqwest::Method::POST,
+            "/events",
+            &organiser.caller(),
+            Some(&event),
+            &[("idempotency-key", "event-1")],
+        )
+        .await;
     assert_eq!(
         (made.status, remade.status),
         (201, 201),

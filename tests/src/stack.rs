@@ -153,6 +153,32 @@ impl Stack {
         caller: Caller,
         body: Option<(&str, Vec<u8>)>,
     ) -> ApiResponse {
+        self.request_with_headers(method, path, &caller, body, &[])
+            .await
+    }
+
+    /// A JSON request with extra headers (If-Match, If-None-Match, Idempotency-Key).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        caller: &Caller,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> ApiResponse {
+        let body = body.map(|b| ("application/json", serde_json::to_vec(b).expect("JSON")));
+        self.request_with_headers(method, path, caller, body, headers)
+            .await
+    }
+
+    async fn request_with_headers(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        caller: &Caller,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> ApiResponse {
         let api_url = self
             .info
             .api_url
@@ -162,6 +188,9 @@ impl Stack {
         let mut request = self.http.request(method, &url);
         if let Some(header) = caller.authorization() {
             request = request.header("authorization", header);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some((content_type, bytes)) = body {
             request = request.header("content-type", content_type).body(bytes);
