@@ -406,7 +406,6 @@ async fn throttling_does_not_use_up_retries() {
 async fn records_older_than_the_maximum_age_are_reported_as_expired() {
     let stack = Stack::start().await;
     let queue = stack.queue("age-failures").await;
-    stack.put("old", "Proposal", 1).await;
     let function = ScriptedFunction::new(|_, records| {
         if keys(records).iter().any(|k| k == "old") {
             Err(function_error())
@@ -415,11 +414,14 @@ async fn records_older_than_the_maximum_age_are_reported_as_expired() {
         }
     });
     let mut subscription = stack.subscription();
-    // Retry for ever, but only while the record is at most a second old.
+    // Retry for ever, but only while the record is at most three seconds old: long enough for
+    // a first invocation even on a loaded machine (a record already too old when read would be
+    // discarded without one, as in Lambda).
     subscription.maximum_retry_attempts = None;
-    subscription.maximum_record_age = Some(Duration::from_secs(1));
+    subscription.maximum_record_age = Some(Duration::from_secs(3));
     subscription.on_failure = Some(queue.clone());
     let _poller = stack.run(subscription, &function);
+    stack.put("old", "Proposal", 1).await;
 
     let messages = stack.messages(&queue, 1).await;
     let request = &messages[0]["requestContext"];
