@@ -8,5 +8,6 @@ mod events_out;
 mod pictures;
 mod review_flow;
 mod sample_events;
+mod schedule;
 mod stream_delivery;
 mod whole_flow;

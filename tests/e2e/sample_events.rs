@@ -223,6 +223,58 @@ async fn every_sample_event_runs_through_its_handler() {
         _ => panic!("decide-cfp: {decided}"),
     }
 
+    // The schedule. The updateTalkDetails sample carries the sample event's snapshot (olga, who
+    // created it, organises it) and the sample talk's confirmation; redelivered or older than
+    // what the stack has heard already, they change nothing. Either way the handler succeeds.
+    run(stack, "update-talk-details").await;
+    // The createSchedule sample places the sample talk; the same event, routed to the release
+    // route, releases it.
+    let draft = run(stack, "create-schedule").await;
+    assert_eq!(draft["statusCode"], 200, "create-schedule: {draft}");
+    let mut release = sample("create-schedule");
+    let route = "POST /events/{event}/schedule/releases";
+    release["routeKey"] = route.into();
+    release["requestContext"]["routeKey"] = route.into();
+    release["requestContext"]["http"]["method"] = "POST".into();
+    release["rawPath"] = "/events/devconf-2027/schedule/releases".into();
+    release["requestContext"]["http"]["path"] = release["rawPath"].clone();
+    release["body"] = r#"{"name": "Sample release"}"#.into();
+    let (status, function_error, released) = stack.invoke("create-schedule", &release).await;
+    assert_eq!((status, function_error), (200, None), "{released}");
+    assert_eq!(
+        released["statusCode"], 201,
+        "create-schedule (release): {released}"
+    );
+    let ics = run(stack, "get-schedule").await;
+    assert_eq!(ics["statusCode"], 200, "get-schedule: {ics}");
+    assert!(
+        ics["headers"]["content-type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("text/calendar")),
+        "get-schedule: {ics}"
+    );
+    // The index sample names release 1 of the sample event: there is one now, so the handler
+    // indexes the latest release (or finds it indexed already) and reports no failure.
+    let batch = run(stack, "update-search-index").await;
+    assert_eq!(
+        batch["batchItemFailures"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        0,
+        "update-search-index: {batch}"
+    );
+    let found = run(stack, "search-talks").await;
+    assert_eq!(found["statusCode"], 200, "search-talks: {found}");
+    let hits: Value =
+        serde_json::from_str(found["body"].as_str().unwrap_or("")).unwrap_or_default();
+    assert!(
+        hits["hits"].as_array().is_some_and(|hits| hits
+            .iter()
+            .any(|hit| hit["talkId"] == "019a4b2c-7d10-7e3a-9b1c-2d3e4f5a6b7c")),
+        "search-talks finds the sample talk: {found}"
+    );
+
     let covered = [
         "create-cfp",
         "create-picture-upload",
@@ -238,6 +290,11 @@ async fn every_sample_event_runs_through_its_handler() {
         "update-cfp",
         "withdraw-cfp",
         "decide-cfp",
+        "update-talk-details",
+        "create-schedule",
+        "get-schedule",
+        "update-search-index",
+        "search-talks",
     ];
     for name in &names {
         assert!(

@@ -28,6 +28,11 @@ pub fn event_body_closing(slug: &str, cfp_closes_at: &str) -> Value {
 
 /// A valid proposal for an event made from [`event_body`].
 pub fn proposal_body(title: &str) -> Value {
+    proposal_by(title, "Ada Lovelace")
+}
+
+/// [`proposal_body`] given by another speaker (the schedule tells speakers apart by name).
+pub fn proposal_by(title: &str, speaker: &str) -> Value {
     json!({
         "title": title,
         "abstract": "How we made the conference backend cost nothing while idle.",
@@ -35,6 +40,6 @@ pub fn proposal_body(title: &str) -> Value {
         "sessionType": "Talk",
         "track": "Cloud",
         "language": "en",
-        "speaker": {"name": "Ada Lovelace", "bio": "Writes programs for engines."}
+        "speaker": {"name": speaker, "bio": "Writes programs for engines."}
     })
 }

@@ -10,6 +10,7 @@ pub mod pictures;
 pub mod stack;
 pub mod tokens;
 pub mod topic;
+pub mod validators;
 pub mod wait;
 
 pub use api::{ApiResponse, Caller};

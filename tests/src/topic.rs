@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::{Stack, eventually};
 
-/// A queue of the test's own, subscribed to the CfP events topic for one event's messages.
+/// A queue of the test's own, subscribed to the CfP events topic for one event's talk events.
 pub struct TopicSubscriber {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
@@ -46,10 +46,15 @@ impl TopicSubscriber {
             .topic_arn(topic_arn)
             .protocol("sqs")
             .endpoint(queue_arn)
-            // Other tests publish on the same topic: only this event's messages.
+            // Other tests publish on the same topic: only this event's messages, and of those
+            // the talk events (not the event's own snapshots), as a talk consumer subscribes.
             .attributes(
                 "FilterPolicy",
-                serde_json::json!({"eventSlug": [slug]}).to_string(),
+                serde_json::json!({
+                    "eventSlug": [slug],
+                    "eventType": ["TalkConfirmed", "TalkUpdated", "TalkWithdrawn"],
+                })
+                .to_string(),
             )
             .send()
             .await

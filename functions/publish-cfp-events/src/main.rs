@@ -2,7 +2,7 @@ use std::convert::Infallible;
 
 use aws_lambda_events::event::dynamodb::Event;
 use cfp_dynamodb::CfpTable;
-use cfp_sns::SnsTalkEventPublisher;
+use cfp_sns::SnsDomainEventPublisher;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use publish_cfp_events::{Dependencies, handle};
 
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
     let topic = std::env::var("CFP_EVENTS_TOPIC_ARN")
         .expect("CFP_EVENTS_TOPIC_ARN must name the CfP events topic (template.yaml sets it)");
     let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
-    let publisher = SnsTalkEventPublisher::new(aws_sdk_sns::Client::new(&config), topic);
+    let publisher = SnsDomainEventPublisher::new(aws_sdk_sns::Client::new(&config), topic);
     let dependencies = Dependencies {
         dedupe: &store,
         publisher: &publisher,

@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let store = &store;
 
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(update_event_team::handle(request, store).await)
+        Ok::<_, Infallible>(update_event_team::handle(request, store, chrono::Utc::now()).await)
     }))
     .await
 }

@@ -21,7 +21,9 @@ pub struct StackInfo {
     pub user_pool_client_id: Option<String>,
     pub cfp_table: Option<String>,
     pub schedule_table: Option<String>,
+    /// The speakers' pictures bucket.
     pub bucket: Option<String>,
+    pub search_index_bucket: Option<String>,
     pub topic_arn: Option<String>,
     /// The local Lambda Invoke API (`http://127.0.0.1:9001`).
     pub lambda_endpoint: String,
@@ -134,7 +136,8 @@ impl StackInfo {
             user_pool_client_id: only(cognito::USER_POOL_CLIENT_TYPE),
             cfp_table: by_id("CfpTable"),
             schedule_table: by_id("ScheduleTable"),
-            bucket: only(s3::BUCKET_TYPE),
+            bucket: by_id("PicturesBucket").or_else(|| only(s3::BUCKET_TYPE)),
+            search_index_bucket: by_id("SearchIndexBucket"),
             topic_arn: only(sns::TOPIC_TYPE),
             lambda_endpoint: lambda_endpoint.to_owned(),
             stream_failure_queue_url: by_id("StreamFailureQueue"),

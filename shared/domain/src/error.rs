@@ -42,6 +42,10 @@ pub enum CfpError {
     /// A change to an event's team that would leave it without an organiser.
     #[error("{0}")]
     TeamConflict(&'static str),
+    /// Other requests kept changing the same thing while this one tried to; a retry later may
+    /// succeed.
+    #[error("{0}")]
+    ConcurrentChange(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::dedupe::{Claim, DedupeKey, DedupeRecord, DedupeState};
+use crate::domain_event::{DomainEvent, EventSnapshot, PublishError, TalkEvent};
 use crate::email::OutgoingEmail;
 use crate::email_address::EmailAddress;
 use crate::error::{MailError, StoreError};
@@ -15,11 +16,11 @@ use crate::event::{Event, EventSlug};
 use crate::idempotency::{IdempotencyClaim, IdempotencyKey, IdempotencyRecord, StoredResponse};
 use crate::listing::{Listing, Page, PageRequest};
 use crate::ports::{
-    ClaimOutcome, DedupeStore, EventStore, IdempotencyClaimOutcome, IdempotencyStore, Mailer,
-    ProposalStore, Replaced,
+    ClaimOutcome, DedupeStore, DomainEventPublisher, EventReplaced, EventStore,
+    IdempotencyClaimOutcome, IdempotencyStore, Mailer, ProposalStore, Replaced,
 };
 use crate::proposal::{Proposal, ProposalId};
-use crate::team::{Role, Team, UserId};
+use crate::team::UserId;
 
 /// Events, proposals and dedupe records, like the CfP table.
 #[derive(Debug, Default)]
@@ -104,43 +105,24 @@ impl EventStore for InMemoryStore {
         Ok(lock(&self.events).get(slug).cloned())
     }
 
-    async fn set_team_member(
+    async fn replace_team(
         &self,
-        slug: &EventSlug,
-        user: &UserId,
-        role: Role,
-    ) -> Result<bool, StoreError> {
-        self.check("set_team_member")?;
-        Ok(match lock(&self.events).get_mut(slug) {
-            Some(event) => {
-                let members = event.team.members().filter(|(member, _)| *member != user);
-                let members: Vec<_> = members.map(|(m, r)| (m.clone(), r)).collect();
-                event.team = Team::from_members(members.into_iter().chain([(user.clone(), role)]));
-                true
+        current: &Event,
+        next: &Event,
+    ) -> Result<EventReplaced, StoreError> {
+        self.check("replace_team")?;
+        let mut events = lock(&self.events);
+        match events.get_mut(&current.slug) {
+            Some(stored) if stored.version == current.version => {
+                stored.team = next.team.clone();
+                stored.version = next.version;
+                stored.updated_at = next.updated_at;
+                Ok(EventReplaced::Done)
             }
-            None => false,
-        })
-    }
-
-    async fn remove_team_member(
-        &self,
-        slug: &EventSlug,
-        user: &UserId,
-    ) -> Result<bool, StoreError> {
-        self.check("remove_team_member")?;
-        Ok(match lock(&self.events).get_mut(slug) {
-            Some(event) => {
-                let members: Vec<_> = event
-                    .team
-                    .members()
-                    .filter(|(member, _)| *member != user)
-                    .map(|(m, r)| (m.clone(), r))
-                    .collect();
-                event.team = Team::from_members(members);
-                true
-            }
-            None => false,
-        })
+            stored => Ok(EventReplaced::Conflict(
+                stored.map(|event| Box::new(event.clone())),
+            )),
+        }
     }
 }
 
@@ -379,7 +361,7 @@ impl Mailer for RecordingMailer {
 /// Remembers the domain events it was asked to publish.
 #[derive(Debug, Default)]
 pub struct RecordingPublisher {
-    published: Mutex<Vec<crate::domain_event::TalkEvent>>,
+    published: Mutex<Vec<DomainEvent>>,
     failing: AtomicBool,
 }
 
@@ -393,19 +375,38 @@ impl RecordingPublisher {
     }
 
     /// Every event published so far, oldest first.
-    pub fn published(&self) -> Vec<crate::domain_event::TalkEvent> {
+    pub fn published(&self) -> Vec<DomainEvent> {
         lock(&self.published).clone()
+    }
+
+    /// The talk events among them.
+    pub fn talk_events(&self) -> Vec<TalkEvent> {
+        self.published()
+            .into_iter()
+            .filter_map(|event| match event {
+                DomainEvent::Talk(talk) => Some(talk),
+                DomainEvent::EventSnapshot(_) => None,
+            })
+            .collect()
+    }
+
+    /// The event snapshots among them.
+    pub fn event_snapshots(&self) -> Vec<EventSnapshot> {
+        self.published()
+            .into_iter()
+            .filter_map(|event| match event {
+                DomainEvent::EventSnapshot(snapshot) => Some(snapshot),
+                DomainEvent::Talk(_) => None,
+            })
+            .collect()
     }
 }
 
 #[async_trait]
-impl crate::ports::TalkEventPublisher for RecordingPublisher {
-    async fn publish(
-        &self,
-        event: &crate::domain_event::TalkEvent,
-    ) -> Result<(), crate::domain_event::PublishError> {
+impl DomainEventPublisher for RecordingPublisher {
+    async fn publish(&self, event: &DomainEvent) -> Result<(), PublishError> {
         if self.failing.load(Ordering::SeqCst) {
-            return Err(crate::domain_event::PublishError(
+            return Err(PublishError(
                 "the recording publisher was told to fail".into(),
             ));
         }

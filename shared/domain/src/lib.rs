@@ -22,6 +22,7 @@ pub mod team;
 mod text;
 pub mod use_cases;
 pub mod validation;
+pub mod version;
 
 #[cfg(any(test, feature = "in-memory"))]
 pub mod in_memory;

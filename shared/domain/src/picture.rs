@@ -15,7 +15,7 @@ use crate::caller::Caller;
 use crate::error::{CfpError, StoreError};
 use crate::event::EventSlug;
 use crate::ports::ProposalStore;
-use crate::proposal::{ProposalId, ProposalStatus};
+use crate::proposal::ProposalId;
 use crate::validation::FieldError;
 
 /// The largest upload accepted (the presigned POST's `content-length-range` and the pipeline's
@@ -239,6 +239,7 @@ pub mod in_memory {
     use std::sync::Mutex;
 
     use super::*;
+    use crate::proposal::ProposalStatus;
 
     /// A proposal's status, version and picture: what `set_picture` looks at.
     #[derive(Debug, Clone, PartialEq, Eq)]

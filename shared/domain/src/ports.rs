@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::dedupe::{Claim, DedupeRecord};
-use crate::domain_event::{PublishError, TalkEvent};
+use crate::domain_event::{DomainEvent, PublishError};
 use crate::email::OutgoingEmail;
 use crate::email_address::EmailAddress;
 use crate::error::{MailError, StoreError};
@@ -12,7 +12,6 @@ use crate::event::{Event, EventSlug};
 use crate::idempotency::{IdempotencyClaim, IdempotencyRecord, StoredResponse};
 use crate::listing::{Listing, Page, PageRequest};
 use crate::proposal::{Proposal, ProposalId};
-use crate::team::{Role, UserId};
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -21,17 +20,24 @@ pub trait EventStore: Send + Sync {
 
     async fn get_event(&self, slug: &EventSlug) -> Result<Option<Event>, StoreError>;
 
-    /// Puts `user` into the event's team in `role`. `false` when there is no such event.
-    async fn set_team_member(
+    /// Stores `next`'s team (with its version and `updatedAt`) only if the stored event is still
+    /// at `current`'s version (a stored event without a version is at version 1): two team
+    /// changes never silently overwrite each other, and a check made on `current` (the last
+    /// organiser stays) holds for what is written.
+    async fn replace_team(
         &self,
-        slug: &EventSlug,
-        user: &UserId,
-        role: Role,
-    ) -> Result<bool, StoreError>;
+        current: &Event,
+        next: &Event,
+    ) -> Result<EventReplaced, StoreError>;
+}
 
-    /// Takes `user` off the event's team. `false` when there is no such event.
-    async fn remove_team_member(&self, slug: &EventSlug, user: &UserId)
-    -> Result<bool, StoreError>;
+/// The result of a conditional replacement of an event's team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventReplaced {
+    Done,
+    /// The stored event was no longer at the version the change started from: here it is as it
+    /// is now, or `None` when it is gone.
+    Conflict(Option<Box<Event>>),
 }
 
 /// The result of a conditional replacement of a proposal.
@@ -135,6 +141,6 @@ pub trait Mailer: Send + Sync {
 
 /// Where the CfP context's domain events go (the SNS topic). At least once: callers dedupe.
 #[async_trait]
-pub trait TalkEventPublisher: Send + Sync {
-    async fn publish(&self, event: &TalkEvent) -> Result<(), PublishError>;
+pub trait DomainEventPublisher: Send + Sync {
+    async fn publish(&self, event: &DomainEvent) -> Result<(), PublishError>;
 }

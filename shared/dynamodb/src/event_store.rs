@@ -1,16 +1,18 @@
 //! [`EventStore`] on the CfP table.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use cfp_domain::StoreError;
 use cfp_domain::event::{Event, EventSlug};
-use cfp_domain::ports::EventStore;
-use cfp_domain::team::{Role, UserId};
+use cfp_domain::ports::{EventReplaced, EventStore};
+use cfp_domain::version::Version;
 
-use crate::conditional_write::{item_key, written};
+use crate::conditional_write::{Item, Written, item_key, written};
 use crate::error::corrupt;
-use crate::event_item::EventItem;
-use crate::keys::{EVENT_SK, PK, SK, describe, event_pk};
+use crate::event_item::{EventItem, time};
+use crate::keys::{EVENT_SK, describe, event_pk};
 use crate::table::CfpTable;
 
 #[async_trait]
@@ -29,61 +31,78 @@ impl EventStore for CfpTable {
         let Some(item) = read.await? else {
             return Ok(None);
         };
-        let item: EventItem =
-            serde_dynamo::from_item(item).map_err(|e| corrupt(describe(&pk, EVENT_SK), e))?;
-        Event::try_from(item).map(Some)
+        event_from_item(item, &pk).map(Some)
     }
 
-    async fn set_team_member(
+    /// One UpdateItem of the team, version and update time, conditional on the version read.
+    async fn replace_team(
         &self,
-        slug: &EventSlug,
-        user: &UserId,
-        role: Role,
-    ) -> Result<bool, StoreError> {
-        // One entry of the `team` map: concurrent changes to other members are not lost.
-        self.update_team(
-            slug,
-            "SET #team.#user = :role",
-            Some(AttributeValue::S(role.as_str().to_owned())),
-            user,
-        )
-        .await
-    }
-
-    async fn remove_team_member(
-        &self,
-        slug: &EventSlug,
-        user: &UserId,
-    ) -> Result<bool, StoreError> {
-        self.update_team(slug, "REMOVE #team.#user", None, user)
-            .await
-    }
-}
-
-impl CfpTable {
-    async fn update_team(
-        &self,
-        slug: &EventSlug,
-        update: &str,
-        role: Option<AttributeValue>,
-        user: &UserId,
-    ) -> Result<bool, StoreError> {
+        current: &Event,
+        next: &Event,
+    ) -> Result<EventReplaced, StoreError> {
+        if current.slug != next.slug {
+            return Err(StoreError::Backend {
+                operation: "UpdateItem (event team)",
+                message: "a team change must keep the event's slug".into(),
+            });
+        }
+        let item = EventItem::from(next);
+        let team = item
+            .team
+            .into_iter()
+            .map(|(user, role)| (user, AttributeValue::S(role)))
+            .collect();
+        let values = HashMap::from([
+            (":team".to_owned(), AttributeValue::M(team)),
+            (
+                ":next".to_owned(),
+                AttributeValue::N(item.version.to_string()),
+            ),
+            (
+                ":updated".to_owned(),
+                AttributeValue::S(time(next.updated_at)),
+            ),
+            (
+                ":current".to_owned(),
+                AttributeValue::N(current.version.get().to_string()),
+            ),
+        ]);
+        // Items written before versions were stored have none: they are at version 1.
+        let condition = if current.version == Version::FIRST {
+            "attribute_exists(pk) AND (#version = :current OR attribute_not_exists(#version))"
+        } else {
+            "attribute_exists(pk) AND #version = :current"
+        };
+        let (pk, sk) = (event_pk(&current.slug), EVENT_SK);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PK, AttributeValue::S(event_pk(slug)))
-            .key(SK, AttributeValue::S(EVENT_SK.to_owned()))
-            .update_expression(update)
-            .condition_expression("attribute_exists(pk)")
+            .set_key(Some(item_key(pk.clone(), sk)))
+            .update_expression("SET #team = :team, #version = :next, #updatedAt = :updated")
+            .condition_expression(condition)
             .expression_attribute_names("#team", "team")
-            // A user id is data, never part of an expression.
-            .expression_attribute_names("#user", user.as_str())
-            .set_expression_attribute_values(
-                role.map(|role| std::collections::HashMap::from([(":role".to_owned(), role)])),
-            )
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#updatedAt", "updatedAt")
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        Ok(written(result, "UpdateItem (event team)")?.applied())
+        match written(result, "UpdateItem (event team)")? {
+            Written::Applied(_) => Ok(EventReplaced::Done),
+            Written::ConditionFailed(returned) => {
+                let stored = self
+                    .item_on_conflict(returned, item_key(pk.clone(), sk), "GetItem (event)")
+                    .await?;
+                let stored = stored.map(|item| event_from_item(item, &pk)).transpose()?;
+                Ok(EventReplaced::Conflict(stored.map(Box::new)))
+            }
+        }
     }
+}
+
+fn event_from_item(item: Item, pk: &str) -> Result<Event, StoreError> {
+    let item: EventItem =
+        serde_dynamo::from_item(item).map_err(|e| corrupt(describe(pk, EVENT_SK), e))?;
+    Event::try_from(item)
 }

@@ -12,8 +12,9 @@
 //! submission time): `ByEventStatus` on `eventStatus` (`<slug>#<status>`) and `ByOwner` on
 //! `ownerId`. An event's proposals in every state come from the table itself.
 //!
-//! The table's stream, as the stream functions read it: [`proposal_from_image`] for a record's
-//! images and [`process_batch`] for the batch loop with its partial batch response.
+//! The table's stream, as the stream functions read it: [`proposal_from_image`] and
+//! [`event_from_image`] for a record's images and [`process_batch`] for the batch loop with its
+//! partial batch response.
 
 mod conditional_write;
 mod dedupe_item;
@@ -32,6 +33,7 @@ mod stream_batch;
 pub mod stream_test_support;
 mod table;
 
+pub use event_item::{event_from_image, is_event_image};
 pub use proposal_item::{PictureItem, is_proposal_image, proposal_from_image};
 pub use stream_batch::{OnFailure, process_batch};
 pub use table::CfpTable;

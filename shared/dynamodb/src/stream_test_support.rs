@@ -35,3 +35,39 @@ pub fn record_copy(
 pub fn set_string(image: &mut Value, attribute: &str, value: &str) {
     image[attribute]["S"] = Value::String(value.to_owned());
 }
+
+/// An event item's image as a stream record carries it (DynamoDB JSON).
+pub fn event_image(event: &cfp_domain::event::Event) -> Value {
+    let item: serde_dynamo::Item =
+        serde_dynamo::to_item(crate::event_item::EventItem::from(event)).expect("an event item");
+    serde_json::to_value(item).expect("DynamoDB JSON")
+}
+
+/// A stream record of the event's item with its own sequence number: an `INSERT` of `new`, or
+/// with `old` a `MODIFY` from `old` to `new`.
+pub fn event_record(
+    sequence_number: &str,
+    old: Option<&cfp_domain::event::Event>,
+    new: &cfp_domain::event::Event,
+) -> Value {
+    let image = event_image(new);
+    let mut record = serde_json::json!({
+        "eventID": format!("event-{sequence_number}"),
+        "eventName": if old.is_some() { "MODIFY" } else { "INSERT" },
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-central-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1796121000,
+            "Keys": {"pk": image["pk"].clone(), "sk": image["sk"].clone()},
+            "NewImage": image,
+            "SequenceNumber": sequence_number,
+            "SizeBytes": 900,
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        }
+    });
+    if let Some(old) = old {
+        record["dynamodb"]["OldImage"] = event_image(old);
+    }
+    record
+}

@@ -1,20 +1,25 @@
 //! The review flow's adapters against the real DynamoDB API (moto): conditional replacement of
 //! proposals (keeping what other writers own), listings from the table and its indexes,
-//! team updates, and the idempotency record's conditions.
+//! team changes conditional on the event's version, and the idempotency record's conditions.
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
+use cfp_domain::Caller;
+use cfp_domain::event::Event;
 use cfp_domain::idempotency::{Fingerprint, IdempotencyClaim, IdempotencyKey, StoredResponse};
 use cfp_domain::listing::{Listing, PageLimit, PageRequest};
 use cfp_domain::ports::{
-    EventStore, IdempotencyClaimOutcome, IdempotencyStore, ProposalStore, Replaced,
+    EventReplaced, EventStore, IdempotencyClaimOutcome, IdempotencyStore, ProposalStore, Replaced,
 };
 use cfp_domain::proposal::{Action, Proposal, ProposalStatus};
 use cfp_domain::team::Role;
 use cfp_domain::test_data;
+use cfp_domain::use_cases::{self, TeamMemberRequest};
 use cfp_dynamodb::CfpTable;
 use cfp_local_moto::MotoServer;
 use chrono::Utc;
@@ -230,50 +235,219 @@ async fn listings_page_newest_first_from_the_table_and_its_indexes() {
     }
 }
 
+fn with_member(event: &Event, user: &Caller, role: Role) -> Event {
+    let team = event
+        .team
+        .with_member(user.user_id.clone(), role)
+        .expect("a valid team");
+    event
+        .with_team(team, test_data::before_close())
+        .expect("the next version")
+}
+
+async fn raw_event_item(client: &Client) -> HashMap<String, AttributeValue> {
+    client
+        .get_item()
+        .table_name(TABLE)
+        .key("pk", AttributeValue::S("EVENT#devconf-2027".into()))
+        .key("sk", AttributeValue::S("EVENT".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("GetItem")
+        .item
+        .expect("the event item")
+}
+
 #[tokio::test]
-async fn team_members_are_set_and_removed_one_at_a_time() {
+async fn team_changes_are_writes_conditional_on_the_version() {
+    let moto = MotoServer::for_tests().await;
+    let (store, client) = table(&moto).await;
+    let event = test_data::event();
+    store.insert_event(&event).await.expect("inserted");
+    assert_eq!(
+        raw_event_item(&client).await.get("version"),
+        Some(&AttributeValue::N("1".into()))
+    );
+
+    let with_reviewer = with_member(&event, &test_data::reviewer(), Role::Reviewer);
+    assert_eq!(
+        store.replace_team(&event, &with_reviewer).await,
+        Ok(EventReplaced::Done)
+    );
+    assert_eq!(
+        store.get_event(&event.slug).await,
+        Ok(Some(with_reviewer.clone()))
+    );
+    let item = raw_event_item(&client).await;
+    assert_eq!(item.get("version"), Some(&AttributeValue::N("2".into())));
+    assert_eq!(
+        item.get("updatedAt"),
+        Some(&AttributeValue::S("2027-01-15T12:00:00.000+00:00".into()))
+    );
+
+    // A change made from version 1 lost the race: nothing written, the event as it is now.
+    let stale = with_member(&event, &test_data::other_admin(), Role::Organiser);
+    assert_eq!(
+        store.replace_team(&event, &stale).await,
+        Ok(EventReplaced::Conflict(Some(Box::new(
+            with_reviewer.clone()
+        ))))
+    );
+    assert_eq!(
+        store.get_event(&event.slug).await,
+        Ok(Some(with_reviewer.clone()))
+    );
+
+    // Made again from the new state, it is version 3 and keeps the reviewer.
+    let both = with_member(&with_reviewer, &test_data::other_admin(), Role::Organiser);
+    assert_eq!(
+        store.replace_team(&with_reviewer, &both).await,
+        Ok(EventReplaced::Done)
+    );
+    let read = store
+        .get_event(&event.slug)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(read.version.get(), 3);
+    assert_eq!(test_data::reviewer().role_in(&read), Some(Role::Reviewer));
+    assert_eq!(
+        test_data::other_admin().role_in(&read),
+        Some(Role::Organiser)
+    );
+
+    let mut unknown = test_data::event();
+    unknown.slug = cfp_domain::event::EventSlug::parse("no-such-conf").expect("slug");
+    let unknown_next = with_member(&unknown, &test_data::reviewer(), Role::Reviewer);
+    assert_eq!(
+        store.replace_team(&unknown, &unknown_next).await,
+        Ok(EventReplaced::Conflict(None))
+    );
+    assert_eq!(
+        store.get_event(&unknown.slug).await,
+        Ok(None),
+        "no event is made up"
+    );
+}
+
+#[tokio::test]
+async fn an_event_stored_without_a_version_is_changed_as_version_one() {
+    let moto = MotoServer::for_tests().await;
+    let (store, client) = table(&moto).await;
+    let event = test_data::event();
+    store.insert_event(&event).await.expect("inserted");
+    // As items were written before versions were stored.
+    client
+        .update_item()
+        .table_name(TABLE)
+        .key("pk", AttributeValue::S("EVENT#devconf-2027".into()))
+        .key("sk", AttributeValue::S("EVENT".into()))
+        .update_expression("REMOVE #version, updatedAt")
+        .expression_attribute_names("#version", "version")
+        .send()
+        .await
+        .expect("UpdateItem");
+    let old = store
+        .get_event(&event.slug)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(old, event, "read as version 1, updated when created");
+
+    let first = with_member(&old, &test_data::reviewer(), Role::Reviewer);
+    let second = with_member(&old, &test_data::other_admin(), Role::Organiser);
+    assert_eq!(
+        store.replace_team(&old, &first).await,
+        Ok(EventReplaced::Done)
+    );
+    assert_eq!(
+        store.replace_team(&old, &second).await,
+        Ok(EventReplaced::Conflict(Some(Box::new(first.clone())))),
+        "once versioned, version 1 is no longer the stored one"
+    );
+}
+
+#[tokio::test]
+async fn of_two_concurrent_team_writes_from_one_version_exactly_one_lands() {
     let moto = MotoServer::for_tests().await;
     let (store, _) = table(&moto).await;
     let event = test_data::event();
     store.insert_event(&event).await.expect("inserted");
-    let reviewer = test_data::reviewer();
-    assert_eq!(
-        store
-            .set_team_member(&event.slug, &reviewer.user_id, Role::Reviewer)
-            .await,
-        Ok(true)
+    let a = with_member(&event, &test_data::reviewer(), Role::Reviewer);
+    let b = with_member(&event, &test_data::other_admin(), Role::Organiser);
+    let (store_a, store_b) = (store.clone(), store.clone());
+    let (event_a, event_b) = (event.clone(), event.clone());
+    let (first, second) = tokio::join!(
+        tokio::spawn(async move { store_a.replace_team(&event_a, &a).await }),
+        tokio::spawn(async move { store_b.replace_team(&event_b, &b).await }),
     );
+    let outcomes = [first.expect("task"), second.expect("task")];
+    let done = outcomes
+        .iter()
+        .filter(|outcome| **outcome == Ok(EventReplaced::Done))
+        .count();
+    assert_eq!(done, 1, "{outcomes:?}");
     let read = store
         .get_event(&event.slug)
         .await
         .expect("read")
         .expect("there");
-    assert_eq!(reviewer.role_in(&read), Some(Role::Reviewer));
-    assert_eq!(test_data::admin().role_in(&read), Some(Role::Organiser));
-    assert_eq!(
-        store
-            .remove_team_member(&event.slug, &reviewer.user_id)
-            .await,
-        Ok(true)
+    assert_eq!(read.version.get(), 2);
+    assert!(
+        outcomes.contains(&Ok(EventReplaced::Conflict(Some(Box::new(read))))),
+        "{outcomes:?}"
     );
+}
+
+#[tokio::test]
+async fn concurrent_team_changes_through_the_use_case_both_land() {
+    let moto = MotoServer::for_tests().await;
+    let (store, _) = table(&moto).await;
+    let event = test_data::event();
+    store.insert_event(&event).await.expect("inserted");
+    let admin = test_data::admin();
+    let add = |user: Caller, role: &str| {
+        let (store, admin) = (store.clone(), admin.clone());
+        let request = TeamMemberRequest {
+            role: Some(role.to_owned()),
+        };
+        tokio::spawn(async move {
+            use_cases::set_team_member(
+                &store,
+                &admin,
+                "devconf-2027",
+                user.user_id.as_str(),
+                request,
+                Utc::now(),
+            )
+            .await
+            .map(|event| event.version.get())
+            .map_err(|error| error.to_string())
+        })
+    };
+    let (first, second) = tokio::join!(
+        add(test_data::reviewer(), "reviewer"),
+        add(test_data::other_admin(), "organiser")
+    );
+    let mut versions = [
+        first.expect("task").expect("added"),
+        second.expect("task").expect("added"),
+    ];
+    versions.sort();
+    assert_eq!(versions, [2, 3], "one after the other, neither lost");
     let read = store
         .get_event(&event.slug)
         .await
         .expect("read")
         .expect("there");
-    assert_eq!(reviewer.role_in(&read), None);
-    let unknown = cfp_domain::event::EventSlug::parse("no-such-conf").expect("slug");
+    assert_eq!(read.version.get(), 3);
+    assert_eq!(test_data::reviewer().role_in(&read), Some(Role::Reviewer));
     assert_eq!(
-        store
-            .set_team_member(&unknown, &reviewer.user_id, Role::Reviewer)
-            .await,
-        Ok(false)
+        test_data::other_admin().role_in(&read),
+        Some(Role::Organiser)
     );
-    assert_eq!(
-        store.get_event(&unknown).await,
-        Ok(None),
-        "no event is made up"
-    );
+    assert_eq!(admin.role_in(&read), Some(Role::Organiser));
 }
 
 #[tokio::test]

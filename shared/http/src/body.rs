@@ -14,15 +14,22 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Reads the body as `T`: 400 for no body or broken JSON, 415 for another content type, 413 for
 /// a body over [`MAX_BODY_BYTES`], 422 (with the field) for wrong types and unknown fields.
 pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    json_body_within(request, MAX_BODY_BYTES)
+}
+
+/// [`json_body`] for the few routes whose valid bodies need more than [`MAX_BODY_BYTES`] (a
+/// schedule draft of thousands of slots): 413 over `limit` bytes.
+pub fn json_body_within<T: DeserializeOwned>(
+    request: &Request,
+    limit: usize,
+) -> Result<T, ApiError> {
     let body: &[u8] = request.body().as_ref();
     if body.is_empty() {
         return Err(ApiError::MissingBody);
     }
     check_content_type(request)?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+    if body.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
     }
 
     // serde lets a struct be read from an array of its fields in order; nobody means that.

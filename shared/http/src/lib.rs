@@ -13,10 +13,14 @@ mod proposal_response;
 mod query;
 mod response;
 mod route;
+#[cfg(feature = "schedule")]
+mod schedule_problem;
+#[cfg(feature = "search")]
+mod search_problem;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
-pub use body::{MAX_BODY_BYTES, json_body};
+pub use body::{MAX_BODY_BYTES, json_body, json_body_within};
 pub use caller::{caller, parse_groups};
 pub use error::ApiError;
 pub use idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER, idempotent};
@@ -27,5 +31,9 @@ pub use proposal_response::{created_proposal_response, proposal_response};
 pub use query::query_parameter;
 pub use response::{JsonResponse, respond};
 pub use route::route_key;
+#[cfg(feature = "schedule")]
+pub use schedule_problem::{ScheduleApiError, respond_schedule};
+#[cfg(feature = "search")]
+pub use search_problem::{SearchApiError, respond_search};
 
 pub use lambda_http::{Body, Request, Response};

@@ -181,6 +181,12 @@ impl From<&ApiError> for Problem {
                     "The team would be left without an organiser",
                     detail,
                 ),
+                CfpError::ConcurrentChange(_) => Problem::new(
+                    StatusCode::CONFLICT,
+                    "concurrent-change",
+                    "Changed by another request at the same time",
+                    detail,
+                ),
                 CfpError::DeliveryInProgress | CfpError::Store(_) | CfpError::Mail(_) => internal(),
             },
         }
@@ -315,6 +321,11 @@ mod tests {
                 "invalid-query",
             ),
             (CfpError::TeamConflict("x").into(), 409, "team-conflict"),
+            (
+                CfpError::ConcurrentChange("x").into(),
+                409,
+                "concurrent-change",
+            ),
             (
                 ApiError::InvalidIfMatch("x".into()),
                 400,

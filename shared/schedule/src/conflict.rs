@@ -13,33 +13,38 @@ use crate::draft::{Draft, rfc3339};
 use crate::frame::EventFrame;
 use crate::talk::{Talk, TalkId};
 
-/// One conflict. Slots are named by their position in the draft (0-based).
+/// One conflict. Slots are named by their position in the draft (0-based). The `kind` names
+/// are the API's (kebab-case, like its problem types).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(
     tag = "kind",
-    rename_all = "camelCase",
+    rename_all = "kebab-case",
     rename_all_fields = "camelCase"
 )]
 pub enum Conflict {
     #[error("slots {} and {} overlap in room {room}", slots[0], slots[1])]
+    #[serde(rename = "room-overlap")]
     RoomOverlap {
         room: String,
         slots: [usize; 2],
         talks: [TalkId; 2],
     },
     #[error("{speaker} would be in two places at once (slots {} and {})", slots[0], slots[1])]
+    #[serde(rename = "speaker-overlap")]
     SpeakerDoubleBooked {
         speaker: String,
         slots: [usize; 2],
         talks: [TalkId; 2],
     },
     #[error("slot {slot} places talk {talk} again (it is already in slot {first_slot})")]
+    #[serde(rename = "placed-twice")]
     TalkPlacedTwice {
         slot: usize,
         first_slot: usize,
         talk: TalkId,
     },
     #[error("slot {slot}: talk {talk} is not a confirmed talk")]
+    #[serde(rename = "not-confirmed")]
     TalkNotConfirmed { slot: usize, talk: TalkId },
     #[error(
         "slot {slot}: talk {talk} has session type {session_type}, which the event does not offer"
@@ -472,10 +477,10 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                "outsideEventDays",
-                "outsideEventDays",
-                "outsideDayHours",
-                "outsideDayHours"
+                "outside-event-days",
+                "outside-event-days",
+                "outside-day-hours",
+                "outside-day-hours"
             ]
         );
         assert_eq!(
@@ -529,7 +534,7 @@ mod tests {
             .find(|c| matches!(c, Conflict::RoomOverlap { .. }))
             .expect("the overlap");
         let json = serde_json::to_value(overlap.described()).expect("json");
-        assert_eq!(json["kind"], "roomOverlap");
+        assert_eq!(json["kind"], "room-overlap");
         assert_eq!(json["slots"], serde_json::json!([0, 1]));
         assert_eq!(json["message"], "slots 0 and 1 overlap in room Main");
     }

@@ -48,6 +48,13 @@ pub enum StoreError {
     Concurrent,
     #[error("the store failed: {0}")]
     Unavailable(String),
+    /// A stored item does not read back as what it should be (damaged, or written by something
+    /// else); retrying will not help.
+    #[error("the stored item {key} is damaged: {reason}")]
+    Corrupt { key: String, reason: String },
+    /// What was to be stored exceeds what the store can hold; retrying will not help.
+    #[error("too large to store: {0}")]
+    TooLarge(String),
 }
 
 /// What a schedule use case can answer besides success.

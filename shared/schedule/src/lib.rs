@@ -9,8 +9,10 @@ pub mod conflict;
 #[cfg(test)]
 mod conflict_properties;
 pub mod draft;
+pub mod draft_view;
 pub mod error;
 pub mod event_copy;
+pub mod event_message;
 pub mod export;
 pub mod frame;
 pub mod ports;
@@ -27,8 +29,10 @@ pub mod test_data;
 
 pub use conflict::{Conflict, DescribedConflict, check_draft};
 pub use draft::{Draft, DraftRequest, Slot};
+pub use draft_view::{ConflictReport, DraftView, PlacedSlot};
 pub use error::{InputProblem, InvalidInput, ScheduleError, StoreError};
 pub use event_copy::EventCopy;
+pub use event_message::{EventMessage, EventMessageKind};
 pub use frame::{DayHours, EventFrame, FrameSpec, SessionType};
 pub use release::{Release, ReleaseName, ReleaseNumber, ScheduledTalk};
 pub use talk::{Speaker, Talk, TalkId, TalkNumber};

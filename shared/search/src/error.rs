@@ -8,6 +8,11 @@ pub enum SearchError {
     #[error("the query is {chars} characters long; at most {max} are allowed")]
     QueryTooLong { chars: usize, max: usize },
 
+    /// The query holds a control character (a newline, NUL, escape...): not text someone typed
+    /// (a 400 for the caller). `position` counts characters from 0.
+    #[error("the query holds a control character at position {position}")]
+    ControlCharacter { position: usize },
+
     /// The caller asked for more hits than one page may hold (a 400 for the caller).
     #[error("limit {limit} is out of range; it must be between 1 and {max}")]
     LimitOutOfRange { limit: usize, max: usize },

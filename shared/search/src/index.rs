@@ -17,7 +17,7 @@ use tantivy::{
 use crate::error::SearchError;
 use crate::hit::{Highlight, SearchHit};
 use crate::packing::{pack, unpack};
-use crate::query::{Matching, build_query, query_words};
+use crate::query::{Matching, build_query, check_input, query_words};
 use crate::schema::{FORMAT_VERSION, TalkFields, register_analyzers, talk_schema};
 use crate::talk::TalkDocument;
 
@@ -211,12 +211,7 @@ impl SearchIndex {
     /// when that finds nothing, talks matching any word are ranked instead. Input without words
     /// finds nothing.
     pub fn search(&self, input: &str, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(SearchError::LimitOutOfRange {
-                limit,
-                max: MAX_LIMIT,
-            });
-        }
+        validate_search(input, limit)?;
         let words = query_words(input)?;
         if words.is_empty() {
             return Ok(Vec::new());
@@ -280,6 +275,18 @@ impl SearchIndex {
         }
         Ok(document)
     }
+}
+
+/// Checks a search's input and limit exactly as [`SearchIndex::search`] does, without an index:
+/// a request can be refused before any index is read.
+pub fn validate_search(input: &str, limit: usize) -> Result<(), SearchError> {
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(SearchError::LimitOutOfRange {
+            limit,
+            max: MAX_LIMIT,
+        });
+    }
+    check_input(input)
 }
 
 fn talk_of(fields: &TalkFields, document: &TantivyDocument) -> Result<TalkDocument, SearchError> {

@@ -43,13 +43,7 @@ pub(crate) enum Matching {
 
 /// Splits the user's input into words. Empty or punctuation-only input gives no words.
 pub(crate) fn query_words(input: &str) -> Result<Vec<QueryWord>, SearchError> {
-    let chars = input.chars().count();
-    if chars > MAX_QUERY_CHARS {
-        return Err(SearchError::QueryTooLong {
-            chars,
-            max: MAX_QUERY_CHARS,
-        });
-    }
+    check_input(input)?;
     let mut folded = tokens(&mut query_analyzer(), input);
     if folded.is_empty() {
         // A query of stop words only ("the who") still means something: search for them.
@@ -69,6 +63,22 @@ pub(crate) fn query_words(input: &str) -> Result<Vec<QueryWord>, SearchError> {
             QueryWord { folded: word, stem }
         })
         .collect())
+}
+
+/// What any query must be: one line of text of bounded length. A control character (a newline,
+/// a NUL, an escape) is never part of what someone typed into a search box.
+pub(crate) fn check_input(input: &str) -> Result<(), SearchError> {
+    let chars = input.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(SearchError::QueryTooLong {
+            chars,
+            max: MAX_QUERY_CHARS,
+        });
+    }
+    if let Some(position) = input.chars().position(char::is_control) {
+        return Err(SearchError::ControlCharacter { position });
+    }
+    Ok(())
 }
 
 fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
@@ -183,7 +193,7 @@ mod tests {
     #[test]
     fn empty_and_punctuation_give_no_words() {
         assert!(query_words("").unwrap().is_empty());
-        assert!(query_words("   \t\n").unwrap().is_empty());
+        assert!(query_words("     ").unwrap().is_empty());
         assert!(query_words("\"(*)\" : -+~^ ").unwrap().is_empty());
     }
 
@@ -195,6 +205,25 @@ mod tests {
             Err(SearchError::QueryTooLong { .. })
         ));
         assert!(query_words(&"a".repeat(MAX_QUERY_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_a_typed_error() {
+        for input in ["rust\nlambda", "\t", "nul\0", "esc\u{1b}[31m", "c1\u{85}"] {
+            assert!(
+                matches!(
+                    query_words(input),
+                    Err(SearchError::ControlCharacter { .. })
+                ),
+                "{input:?}"
+            );
+        }
+        assert!(matches!(
+            query_words("ab\u{7f}"),
+            Err(SearchError::ControlCharacter { position: 2 })
+        ));
+        // Letters of any script, symbols and emoji are text, not control characters.
+        assert!(query_words("Zürich 中文 🦀 €").is_ok());
     }
 
     #[test]

@@ -124,7 +124,7 @@ fn nothing_matching_finds_nothing() {
     let index = index();
     assert!(index.search("blockchain", 10).unwrap().is_empty());
     assert!(index.search("", 10).unwrap().is_empty());
-    assert!(index.search("   \t ", 10).unwrap().is_empty());
+    assert!(index.search("    ", 10).unwrap().is_empty());
     assert!(index.search("?!*:()", 10).unwrap().is_empty());
 }
 
@@ -164,6 +164,16 @@ fn bad_limits_and_long_queries_are_typed_errors() {
         index.search(&"rust ".repeat(1_000), 10),
         Err(SearchError::QueryTooLong { .. })
     ));
+    // A query is one line of text: a tab, newline or NUL is not something typed into a search box.
+    for input in ["rust\tlambda", "rust\n", "\0"] {
+        assert!(
+            matches!(
+                index.search(input, 10),
+                Err(SearchError::ControlCharacter { .. })
+            ),
+            "{input:?}"
+        );
+    }
     assert_eq!(index.search("rust", 1).unwrap().len(), 1);
 }
 

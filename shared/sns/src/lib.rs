@@ -2,4 +2,4 @@
 
 mod publisher;
 
-pub use publisher::{EVENT_SLUG_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, SnsTalkEventPublisher};
+pub use publisher::{EVENT_SLUG_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, SnsDomainEventPublisher};

@@ -25,6 +25,9 @@ const QUEUE_URL: &str = "http://127.0.0.1:5000/123456789012/cfp-local-StreamFail
 const BUCKET: &str = "cfp-pictures-local";
 const TOPIC: &str = "arn:aws:sns:eu-central-1:123456789012:cfp-local-CfpEventsTopic-X";
 const QUEUE_ARN: &str = "arn:aws:sqs:eu-central-1:123456789012:cfp-local-StreamFailureQueue-X";
+const SCHEDULE_STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-ScheduleTable-X/stream/2026-01-01T00:00:00.000";
+const DEAD_LETTERS_ARN: &str =
+    "arn:aws:sqs:eu-central-1:123456789012:cfp-local-TalkDetailsDeadLetterQueue-X";
 
 fn template_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
@@ -42,8 +45,36 @@ fn created_resources() -> StackResources {
             .with("StreamArn", STREAM),
     );
     resources.insert(
+        PhysicalResource::new(
+            "ScheduleTable",
+            dynamodb::TABLE_TYPE,
+            "cfp-local-ScheduleTable-X",
+        )
+        .with(
+            "Arn",
+            "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-ScheduleTable-X",
+        )
+        .with("StreamArn", SCHEDULE_STREAM),
+    );
+    resources.insert(
         PhysicalResource::new("StreamFailureQueue", sqs::QUEUE_TYPE, QUEUE_URL)
             .with("Arn", QUEUE_ARN),
+    );
+    resources.insert(
+        PhysicalResource::new(
+            "TalkDetailsDeadLetterQueue",
+            sqs::QUEUE_TYPE,
+            "http://127.0.0.1:5000/123456789012/cfp-local-TalkDetailsDeadLetterQueue-X",
+        )
+        .with("Arn", DEAD_LETTERS_ARN),
+    );
+    resources.insert(
+        PhysicalResource::new(
+            "SearchIndexBucket",
+            s3::BUCKET_TYPE,
+            "cfp-local-searchindexbucket-x",
+        )
+        .with("Arn", "arn:aws:s3:::cfp-local-searchindexbucket-x"),
     );
     resources.insert(PhysicalResource::new(
         "UserPool",
@@ -257,10 +288,31 @@ fn the_real_template_wires_up() {
         assert_eq!(target.prefix.as_deref(), Some("pictures/uploads/"));
         assert_eq!(target.events, vec!["s3:ObjectCreated:*"]);
     }
-    assert!(
-        sns_subscriptions(&functions, &resources)
-            .iter()
-            .all(|s| s.topic_arn == TOPIC)
+    // The schedule hears the CfP context's talk events and event snapshots, and nothing else.
+    let subscriptions = sns_subscriptions(&functions, &resources);
+    assert!(subscriptions.iter().all(|s| s.topic_arn == TOPIC));
+    let talk_details = subscriptions
+        .iter()
+        .find(|s| s.function == "UpdateTalkDetailsFunction")
+        .expect("updateTalkDetails subscribes to the topic");
+    assert_eq!(
+        talk_details.filter_policy,
+        Some(json!({"eventType": [
+            "TalkConfirmed", "TalkUpdated", "TalkWithdrawn", "EventCreated", "EventUpdated"
+        ]}))
+    );
+    // The search index follows the schedule table's stream, releases only.
+    let index_stream = dynamodb_stream_subscriptions(&functions, &resources, "eu-central-1")
+        .expect("subscriptions")
+        .into_iter()
+        .find(|s| s.function == "UpdateSearchIndexFunction")
+        .expect("updateSearchIndex is subscribed");
+    assert_eq!(index_stream.stream_arn, SCHEDULE_STREAM);
+    assert_eq!(
+        index_stream.filters,
+        vec![
+            json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["release"]}}}})
+        ]
     );
     assert_eq!(
         async_invoke_configs(&functions, &resources)

@@ -156,6 +156,7 @@ async fn the_fixture_is_created_in_moto() {
             cfp_table: None,
             schedule_table: None,
             bucket: Some(bucket.to_owned()),
+            search_index_bucket: None,
             topic_arn: Some(topic_arn.to_owned()),
             lambda_endpoint: info.lambda_endpoint.clone(),
             stream_failure_queue_url: None,

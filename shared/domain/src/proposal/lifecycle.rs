@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use super::{Proposal, ProposalStatus, Version};
+use super::{Proposal, ProposalStatus};
 use crate::error::CfpError;
 use crate::team::UserId;
 
@@ -63,13 +63,6 @@ impl ProposalStatus {
     }
 }
 
-impl Version {
-    /// The version after one more change; `None` only past `u32::MAX` changes.
-    pub fn next(self) -> Option<Version> {
-        self.0.checked_add(1).map(Version)
-    }
-}
-
 impl Proposal {
     /// This proposal after `action` at `now`: its new state, the next version, `updatedAt`.
     pub(crate) fn step(&self, action: Action, now: DateTime<Utc>) -> Result<Proposal, CfpError> {
@@ -114,6 +107,7 @@ impl Proposal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proposal::Version;
     use crate::test_data;
     use ProposalStatus as S;
 

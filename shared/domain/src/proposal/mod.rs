@@ -9,6 +9,8 @@ mod status;
 mod thumbnail;
 mod view;
 
+/// A proposal's version: 1 when submitted, one more with every change (the `ETag`).
+pub use crate::version::Version;
 pub use changes::{ProposalChangesRequest, SpeakerChangesRequest};
 pub use id::ProposalId;
 pub use language::Language;
@@ -45,28 +47,6 @@ bounded_text!(
     /// Up to 2,000 characters.
     Bio, min = 0, max = 2_000, Multi
 );
-
-/// A proposal's version: 1 when submitted, one more with every change (the `ETag`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Version(u32);
-
-impl Version {
-    pub const FIRST: Version = Version(1);
-
-    pub fn new(raw: u64) -> Result<Self, crate::validation::InvalidValue> {
-        u32::try_from(raw)
-            .ok()
-            .filter(|v| *v >= 1)
-            .map(Version)
-            .ok_or_else(|| {
-                crate::validation::InvalidValue::invalid("must be a positive version number")
-            })
-    }
-
-    pub fn get(&self) -> u32 {
-        self.0
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Speaker {

@@ -28,7 +28,7 @@ pub enum ExportError {
 
 /// Where the exports point: the public API (a talk's page is `GET /events/{e}/talks/{id}`) and,
 /// when pictures are served, the base URL of the thumbnails.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExportLinks {
     api: Url,
     media: Option<Url>,

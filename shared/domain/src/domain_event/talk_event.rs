@@ -1,12 +1,12 @@
-//! The domain events the CfP context publishes for the other contexts (the schedule): a talk was
-//! confirmed, a confirmed talk changed, a confirmed talk was withdrawn. They are derived from the
-//! CfP table's changes (old image, new image), so the table is the outbox.
+//! Talk events: a talk was confirmed, a confirmed talk changed, a confirmed talk was withdrawn,
+//! derived from a proposal item's change (old image, new image).
 //!
 //! A message carries only what the public may see: never an e-mail address, never the owner.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::time;
 use crate::dedupe::DedupeKey;
 use crate::proposal::{Proposal, ProposalStatus};
 use crate::validation::InvalidValue;
@@ -109,10 +109,6 @@ pub enum ProposalChange {
     },
 }
 
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
 fn event(kind: TalkEventType, proposal: &Proposal, version: u32, at: DateTime<Utc>) -> TalkEvent {
     TalkEvent {
         kind,
@@ -163,11 +159,6 @@ impl TalkEvent {
         ))
     }
 }
-
-/// The publisher port's failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("publishing the domain event failed: {0}")]
-pub struct PublishError(pub String);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,30 @@
+use std::convert::Infallible;
+
+use get_schedule::PublicUrls;
+use get_schedule::render_cache::RenderCache;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("SCHEDULE_TABLE")
+        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
+    let store =
+        cfp_schedule_dynamodb::ScheduleTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let setting = |name| std::env::var(name).ok();
+    let urls = PublicUrls::new(
+        setting("PUBLIC_API_URL").as_deref(),
+        setting("PUBLIC_MEDIA_URL").as_deref(),
+    )
+    .expect("PUBLIC_API_URL and PUBLIC_MEDIA_URL, when set, must be absolute http(s) URLs");
+    let cache = RenderCache::new(RenderCache::DEFAULT_BUDGET_BYTES);
+    let (store, cache, urls) = (&store, &cache, &urls);
+
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(get_schedule::handle(request, store, cache, urls).await)
+    }))
+    .await
+}

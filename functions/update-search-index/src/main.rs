@@ -1,0 +1,30 @@
+use aws_lambda_events::event::dynamodb::Event;
+use cfp_s3::SearchIndexBucket;
+use cfp_schedule_dynamodb::ScheduleTable;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::convert::Infallible;
+use update_search_index::{Dependencies, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("SCHEDULE_TABLE")
+        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
+    let bucket = std::env::var("SEARCH_INDEX_BUCKET")
+        .expect("SEARCH_INDEX_BUCKET must name the search index bucket (template.yaml sets it)");
+    let schedule = ScheduleTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let blobs = SearchIndexBucket::new(SearchIndexBucket::client_for(&config), bucket);
+    let dependencies = Dependencies {
+        schedule: &schedule,
+        blobs: &blobs,
+    };
+    let dependencies = &dependencies;
+
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+        Ok::<_, Infallible>(handle(event.payload, dependencies).await)
+    }))
+    .await
+}

@@ -1,0 +1,25 @@
+use aws_lambda_events::event::sns::SnsEvent;
+use cfp_schedule_dynamodb::ScheduleTable;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    cfp_observability::init_logging();
+
+    // Built once per instance and reused by every invocation.
+    let config = aws_config::load_from_env().await;
+    let table = std::env::var("SCHEDULE_TABLE")
+        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
+    let store = ScheduleTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = &store;
+
+    // A failed invocation is retried by Lambda (SNS invokes asynchronously), then sent to the
+    // dead-letter queue the template names.
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| async move {
+        update_talk_details::handle(event.payload, store)
+            .await
+            .map(|_| ())
+            .map_err(Error::from)
+    }))
+    .await
+}
