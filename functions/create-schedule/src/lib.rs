@@ -171,7 +171,7 @@ async fn get_draft(
 ) -> Result<JsonResponse, ScheduleApiError> {
     let event = organised_event(request, store).await?;
     let slug = event.frame.slug();
-    let draft = store.draft(slug).await.map_err(ScheduleError::from)?;
+    let draft = store.draft(slug).await.map_err(ScheduleError::from)?.draft;
     let talks = store
         .confirmed_talks(slug)
         .await
@@ -258,7 +258,7 @@ async fn described(
 ) -> ScheduleApiError {
     let slug = event.frame.slug();
     let (draft, talks) = match (store.draft(slug).await, store.confirmed_talks(slug).await) {
-        (Ok(draft), Ok(talks)) => (draft, talks),
+        (Ok(stored), Ok(talks)) => (stored.draft, talks),
         // The conflicts are known; their details are not worth a 500.
         _ => return ScheduleError::Conflicts(conflicts).into(),
     };

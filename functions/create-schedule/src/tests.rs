@@ -10,7 +10,9 @@ use cfp_schedule::in_memory::InMemoryScheduleStore;
 use cfp_schedule::talk_message::TalkMessageKind;
 use cfp_schedule::test_data::{self, at};
 use cfp_schedule::use_cases::{apply_talk_message, published_schedule};
-use cfp_schedule::{Speaker, StoreError, Talk, TalkCopy, TalkId, TalkMessage, TalkNumber};
+use cfp_schedule::{
+    Speaker, StoreError, StoredDraft, Talk, TalkCopy, TalkId, TalkMessage, TalkNumber,
+};
 use serde_json::{Value, json};
 
 use super::*;
@@ -98,7 +100,7 @@ async fn call_with(
 }
 
 async fn stored_draft(store: &dyn ScheduleStore) -> Draft {
-    store.draft(EVENT).await.expect("the draft")
+    store.draft(EVENT).await.expect("the draft").draft
 }
 
 #[tokio::test]
@@ -515,23 +517,55 @@ async fn a_retried_release_with_the_same_idempotency_key_releases_once() {
     assert_eq!(call_with(&store, &idempotency, &other).await.status(), 201);
 }
 
-/// The in-memory store, where another release of the same number lands just before this one.
-struct RacedRelease(InMemoryScheduleStore);
+/// What lands just before one of this request's draft writes.
+enum DraftCompetitor {
+    /// The talk's withdrawal, applied in full by updateTalkDetails.
+    Withdrawal(Box<TalkMessage>),
+    /// Another organiser's save of this draft.
+    Save(Draft),
+}
+
+/// The in-memory store, where another writer gets in just before this request writes: another
+/// release of the same number (when `release_race`), or the draft competitors, one per write.
+#[derive(Default)]
+struct Raced {
+    inner: InMemoryScheduleStore,
+    release_race: bool,
+    draft_competitors: std::sync::Mutex<std::collections::VecDeque<DraftCompetitor>>,
+}
+
+impl Raced {
+    fn releases(inner: InMemoryScheduleStore) -> Self {
+        Raced {
+            inner,
+            release_race: true,
+            ..Raced::default()
+        }
+    }
+
+    fn drafts(inner: InMemoryScheduleStore, competitors: Vec<DraftCompetitor>) -> Self {
+        Raced {
+            inner,
+            draft_competitors: std::sync::Mutex::new(competitors.into()),
+            ..Raced::default()
+        }
+    }
+}
 
 #[async_trait]
-impl ScheduleStore for RacedRelease {
+impl ScheduleStore for Raced {
     async fn event_copy(&self, event: &str) -> Result<Option<EventCopy>, StoreError> {
-        self.0.event_copy(event).await
+        self.inner.event_copy(event).await
     }
     async fn put_event_copy(
         &self,
         copy: &EventCopy,
         expected: Option<u32>,
     ) -> Result<(), StoreError> {
-        self.0.put_event_copy(copy, expected).await
+        self.inner.put_event_copy(copy, expected).await
     }
     async fn talk_copy(&self, event: &str, talk: TalkId) -> Result<Option<TalkCopy>, StoreError> {
-        self.0.talk_copy(event, talk).await
+        self.inner.talk_copy(event, talk).await
     }
     async fn put_talk_copy(
         &self,
@@ -539,34 +573,58 @@ impl ScheduleStore for RacedRelease {
         copy: &TalkCopy,
         expected: Option<u32>,
     ) -> Result<(), StoreError> {
-        self.0.put_talk_copy(event, copy, expected).await
+        self.inner.put_talk_copy(event, copy, expected).await
     }
     async fn allocate_talk_number(&self, event: &str) -> Result<TalkNumber, StoreError> {
-        self.0.allocate_talk_number(event).await
+        self.inner.allocate_talk_number(event).await
     }
     async fn confirmed_talks(&self, event: &str) -> Result<HashMap<TalkId, Talk>, StoreError> {
-        self.0.confirmed_talks(event).await
+        self.inner.confirmed_talks(event).await
     }
-    async fn draft(&self, event: &str) -> Result<Draft, StoreError> {
-        self.0.draft(event).await
+    async fn draft(&self, event: &str) -> Result<StoredDraft, StoreError> {
+        self.inner.draft(event).await
     }
-    async fn put_draft(&self, event: &str, draft: &Draft) -> Result<(), StoreError> {
-        self.0.put_draft(event, draft).await
+    async fn put_draft(
+        &self,
+        event: &str,
+        draft: &Draft,
+        expected: u32,
+    ) -> Result<u32, StoreError> {
+        let competitor = self
+            .draft_competitors
+            .lock()
+            .ok()
+            .and_then(|mut competitors| competitors.pop_front());
+        match competitor {
+            Some(DraftCompetitor::Withdrawal(message)) => {
+                apply_talk_message(&self.inner, &message)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            }
+            Some(DraftCompetitor::Save(theirs)) => {
+                let version = self.inner.draft(event).await?.version;
+                self.inner.put_draft(event, &theirs, version).await?;
+            }
+            None => {}
+        }
+        self.inner.put_draft(event, draft, expected).await
     }
     async fn latest_release(&self, event: &str) -> Result<Option<Release>, StoreError> {
-        self.0.latest_release(event).await
+        self.inner.latest_release(event).await
     }
     async fn put_release(&self, event: &str, release: &Release) -> Result<(), StoreError> {
-        let mut competitor = release.clone();
-        competitor.name = ReleaseName::parse("the other organiser's").ok();
-        self.0.put_release(event, &competitor).await?;
-        self.0.put_release(event, release).await
+        if self.release_race {
+            let mut competitor = release.clone();
+            competitor.name = ReleaseName::parse("the other organiser's").ok();
+            self.inner.put_release(event, &competitor).await?;
+        }
+        self.inner.put_release(event, release).await
     }
 }
 
 #[tokio::test]
 async fn a_release_that_loses_the_race_is_409_and_the_winner_stands() {
-    let store = RacedRelease(store_with_talks(1).await);
+    let store = Raced::releases(store_with_talks(1).await);
     let body = draft_body(vec![slot(1, "Main", "2027-06-10T09:00:00+02:00")]);
     assert_eq!(
         call(&store, &http_event(PUT, Some(&body))).await.status(),
@@ -580,6 +638,54 @@ async fn a_release_that_loses_the_race_is_409_and_the_winner_stands() {
         published.name.as_ref().map(ReleaseName::as_str),
         Some("the other organiser's")
     );
+}
+
+#[tokio::test]
+async fn a_draft_that_loses_to_a_withdrawal_is_checked_again_and_refused() {
+    // Talk 2 is withdrawn between this PUT's check and its write: the PUT must not bring the
+    // withdrawn talk into the draft.
+    let mut withdrawal = confirmation(&test_data::talk(2));
+    withdrawal.kind = TalkMessageKind::TalkWithdrawn;
+    withdrawal.version = 2;
+    let store = Raced::drafts(
+        store_with_talks(2).await,
+        vec![DraftCompetitor::Withdrawal(Box::new(withdrawal))],
+    );
+    let body = draft_body(vec![
+        slot(1, "Main", "2027-06-10T09:00:00+02:00"),
+        slot(2, "Side", "2027-06-10T09:00:00+02:00"),
+    ]);
+    let response = call(&store, &http_event(PUT, Some(&body))).await;
+    let problem = assert_problem(&response, 409, "schedule-conflicts");
+    assert_eq!(problem["conflicts"][0]["kind"], "not-confirmed");
+    assert_eq!(problem["conflicts"][0]["placements"][0]["room"], "Side");
+    assert_eq!(stored_draft(&store).await, Draft::default());
+    // Without talk 2 it is saved.
+    let body = draft_body(vec![slot(1, "Main", "2027-06-10T09:00:00+02:00")]);
+    let response = call(&store, &http_event(PUT, Some(&body))).await;
+    assert_eq!(response.status().as_u16(), 200, "{response:?}");
+    assert_eq!(stored_draft(&store).await.slots.len(), 1);
+}
+
+#[tokio::test]
+async fn a_draft_that_keeps_losing_is_a_409_concurrent_change() {
+    let theirs = Draft {
+        slots: vec![cfp_schedule::Slot {
+            talk_id: test_data::talk_id(1),
+            room: "Side".into(),
+            start: at("2027-06-10T11:00:00+02:00"),
+        }],
+    };
+    let store = Raced::drafts(
+        store_with_talks(1).await,
+        (0..10)
+            .map(|_| DraftCompetitor::Save(theirs.clone()))
+            .collect(),
+    );
+    let body = draft_body(vec![slot(1, "Main", "2027-06-10T09:00:00+02:00")]);
+    let response = call(&store, &http_event(PUT, Some(&body))).await;
+    assert_problem(&response, 409, "concurrent-change");
+    assert_eq!(stored_draft(&store).await, theirs);
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@
 //! (`HEAD` too, where the template routes it.) Every 200 carries a strong ETag per release and
 //! representation, `Last-Modified` (the release's time) and a `Cache-Control` a CDN can serve a
 //! keynote rush from; a matching `If-None-Match` gets a 304. Each request reads the latest
-//! release from the store, and what was rendered from a release is kept by the instance (see
-//! [`render_cache`]).
+//! release's header from the store; what was rendered from a release is kept by the instance
+//! (see [`render_cache`]), and the release itself is read only when its rendering is not.
 //!
 //! Filters: `day` must be a date of the event, `room` and `track` names it has (exactly as
 //! written); anything else is a 400 naming the parameter and the valid values, so a typo is
@@ -31,7 +31,7 @@ mod route;
 use cfp_domain::event::EventSlug;
 use cfp_http::{Body, Request, Response, path_parameter, query_parameter};
 use cfp_schedule::ports::ScheduleStore;
-use cfp_schedule::use_cases::published_schedule;
+use cfp_schedule::use_cases::{published_header, published_schedule};
 use cfp_schedule::view::ViewFilter;
 use cfp_schedule::{ScheduleError, TalkId};
 
@@ -78,13 +78,22 @@ async fn get_schedule(
         }
         Resource::Export(format) => Representation::Export(format, urls.links(request)?),
     };
+    // The header says which release is current, which is all a rendering kept from it (and so
+    // a 304) needs; the release itself is read only to render.
+    let header = published_header(store, &route.event).await?;
+    let key = CacheKey::new(&route.event, &header, representation);
+    if let Some(rendered) = cache.get(&key) {
+        return representation_response(request, &rendered, header.released_at);
+    }
     let release = published_schedule(store, &route.event).await?;
-    if let Representation::Schedule(filter) = &representation {
+    // A release made since the header was read is rendered under its own key.
+    let key = CacheKey::new(&route.event, &release.header(), key.representation);
+    if let Representation::Schedule(filter) = &key.representation {
         filter
             .check_against(&release)
             .map_err(GetScheduleError::InvalidQuery)?;
     }
-    let rendered = cache.get_or_render(CacheKey::new(&release, representation), |key| {
+    let rendered = cache.get_or_render(key, |key| {
         let text = key.representation.render(&release)?;
         Rendered::new(key.representation.content_type(), text)
     })?;
@@ -109,7 +118,8 @@ mod tests {
     use cfp_schedule::export::etag;
     use cfp_schedule::in_memory::InMemoryScheduleStore;
     use cfp_schedule::{
-        Draft, EventCopy, Release, ReleaseNumber, StoreError, Talk, TalkCopy, TalkNumber, test_data,
+        Draft, EventCopy, Release, ReleaseHeader, ReleaseNumber, StoreError, StoredDraft, Talk,
+        TalkCopy, TalkNumber, test_data,
     };
     use serde_json::Value;
 
@@ -441,7 +451,7 @@ mod tests {
                 start: test_data::at("2027-06-12T09:00:00+02:00"),
             }],
         };
-        store.put_draft(EVENT, &draft).await.expect("draft");
+        store.put_draft(EVENT, &draft, 0).await.expect("draft");
         assert_eq!(
             talk_numbers(&call(&store, &get(SCHEDULE, &[])).await),
             [1, 2, 3]
@@ -553,6 +563,143 @@ mod tests {
         let id = test_data::talk_id(9).to_string();
         call_with(&store, &cache, &get(TALK, &[("talkId", &id)])).await;
         assert_eq!(cache.usage().0, 6);
+    }
+
+    /// The in-memory store, counting the reads of whole releases and of headers; it can
+    /// answer a header older than the latest release (one made between the two reads).
+    #[derive(Default)]
+    struct CountingStore {
+        inner: InMemoryScheduleStore,
+        stale_header: Option<ReleaseHeader>,
+        bodies: std::sync::atomic::AtomicUsize,
+        headers: std::sync::atomic::AtomicUsize,
+    }
+
+    impl CountingStore {
+        fn reads(&self) -> (usize, usize) {
+            use std::sync::atomic::Ordering::SeqCst;
+            (self.headers.load(SeqCst), self.bodies.load(SeqCst))
+        }
+    }
+
+    #[async_trait]
+    impl ScheduleStore for CountingStore {
+        async fn event_copy(&self, event: &str) -> Result<Option<EventCopy>, StoreError> {
+            self.inner.event_copy(event).await
+        }
+        async fn put_event_copy(&self, c: &EventCopy, v: Option<u32>) -> Result<(), StoreError> {
+            self.inner.put_event_copy(c, v).await
+        }
+        async fn talk_copy(&self, e: &str, t: TalkId) -> Result<Option<TalkCopy>, StoreError> {
+            self.inner.talk_copy(e, t).await
+        }
+        async fn put_talk_copy(
+            &self,
+            e: &str,
+            c: &TalkCopy,
+            v: Option<u32>,
+        ) -> Result<(), StoreError> {
+            self.inner.put_talk_copy(e, c, v).await
+        }
+        async fn allocate_talk_number(&self, e: &str) -> Result<TalkNumber, StoreError> {
+            self.inner.allocate_talk_number(e).await
+        }
+        async fn confirmed_talks(
+            &self,
+            e: &str,
+        ) -> Result<std::collections::HashMap<TalkId, Talk>, StoreError> {
+            self.inner.confirmed_talks(e).await
+        }
+        async fn draft(&self, e: &str) -> Result<StoredDraft, StoreError> {
+            self.inner.draft(e).await
+        }
+        async fn put_draft(&self, e: &str, d: &Draft, v: u32) -> Result<u32, StoreError> {
+            self.inner.put_draft(e, d, v).await
+        }
+        async fn latest_release(&self, e: &str) -> Result<Option<Release>, StoreError> {
+            self.bodies
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.latest_release(e).await
+        }
+        async fn latest_release_header(
+            &self,
+            e: &str,
+        ) -> Result<Option<ReleaseHeader>, StoreError> {
+            self.headers
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match &self.stale_header {
+                Some(stale) => Ok(Some(stale.clone())),
+                None => self.inner.latest_release_header(e).await,
+            }
+        }
+        async fn put_release(&self, e: &str, r: &Release) -> Result<(), StoreError> {
+            self.inner.put_release(e, r).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_kept_rendering_and_a_304_read_only_the_header() {
+        let store = CountingStore {
+            inner: released(&[first_release()]).await,
+            ..CountingStore::default()
+        };
+        let cache = RenderCache::new(1 << 20);
+        let first = call_with(&store, &cache, &get(ICS, &[])).await;
+        assert_eq!(first.status().as_u16(), 200);
+        assert_eq!(store.reads(), (1, 1), "a miss reads the release");
+        let tag = header(&first, "etag").expect("ETag").to_owned();
+        let again = call_with(&store, &cache, &get(ICS, &[])).await;
+        assert_eq!(again.body().as_ref(), first.body().as_ref());
+        let not_modified = call_with(
+            &store,
+            &cache,
+            &with_header(get(ICS, &[]), "if-none-match", &tag),
+        )
+        .await;
+        assert_eq!(not_modified.status().as_u16(), 304);
+        assert_eq!(store.reads(), (3, 1), "hits read the header only");
+        // Another representation is another miss.
+        call_with(&store, &cache, &get(SCHEDULE, &[])).await;
+        assert_eq!(store.reads(), (4, 2));
+        // A new release: the header no longer matches what is kept, so it is read and rendered.
+        store
+            .inner
+            .put_release(EVENT, &second_release())
+            .await
+            .expect("stored");
+        let fresh = call_with(&store, &cache, &get(ICS, &[])).await;
+        assert_ne!(header(&fresh, "etag"), Some(tag.as_str()));
+        assert_eq!(store.reads(), (5, 3));
+    }
+
+    #[tokio::test]
+    async fn a_release_made_between_the_two_reads_is_kept_under_its_own_key() {
+        // The header read says release 1; by the time the body is read, release 2 is out.
+        let store = CountingStore {
+            inner: released(&[first_release(), second_release()]).await,
+            stale_header: Some(first_release().header()),
+            ..CountingStore::default()
+        };
+        let cache = RenderCache::new(1 << 20);
+        let response = call_with(&store, &cache, &get(SCHEDULE, &[])).await;
+        assert_eq!(talk_numbers(&response), [1, 3], "release 2 is answered");
+        assert_eq!(
+            header(&response, "last-modified"),
+            Some("Sat, 01 May 2027 13:00:00 GMT")
+        );
+        // Kept as release 2's rendering, not under the stale header's key.
+        let stale = CacheKey::new(
+            EVENT,
+            &first_release().header(),
+            Representation::Schedule(ViewFilter::default()),
+        );
+        assert!(cache.get(&stale).is_none());
+        let current = CacheKey::new(
+            EVENT,
+            &second_release().header(),
+            Representation::Schedule(ViewFilter::default()),
+        );
+        assert!(cache.get(&current).is_some());
     }
 
     #[tokio::test]
@@ -752,10 +899,10 @@ mod tests {
         ) -> Result<std::collections::HashMap<TalkId, Talk>, StoreError> {
             Err(StoreError::Unavailable("throttled".into()))
         }
-        async fn draft(&self, _: &str) -> Result<Draft, StoreError> {
+        async fn draft(&self, _: &str) -> Result<StoredDraft, StoreError> {
             Err(StoreError::Unavailable("throttled".into()))
         }
-        async fn put_draft(&self, _: &str, _: &Draft) -> Result<(), StoreError> {
+        async fn put_draft(&self, _: &str, _: &Draft, _: u32) -> Result<u32, StoreError> {
             Err(StoreError::Unavailable("throttled".into()))
         }
         async fn latest_release(&self, _: &str) -> Result<Option<Release>, StoreError> {

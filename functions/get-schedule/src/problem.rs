@@ -1,9 +1,11 @@
-//! getSchedule's errors as RFC 9457 problem+json, in the shape and with the type names cfp-http
-//! gives the CfP context's errors (`cfp_http::Problem`).
+//! getSchedule's errors as RFC 9457 problem+json. The schedule's errors (unknown event, nothing
+//! released, store failures) and the request's are mapped by cfp-http, as for every function;
+//! what is getSchedule's own (query, path, host, a talk not released, sizes) is mapped here,
+//! in the same shape, and so are the Cache-Control headers of its refusals.
 
 use cfp_domain::FieldError;
-use cfp_http::{PROBLEM_TYPE_BASE, Problem};
-use cfp_schedule::{InvalidInput, ScheduleError};
+use cfp_http::{PROBLEM_TYPE_BASE, Problem, schedule_problem};
+use cfp_schedule::InvalidInput;
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::{Body, Response};
@@ -62,18 +64,7 @@ pub fn problem(error: &GetScheduleError) -> Problem {
             "header",
             input,
         ),
-        GetScheduleError::Schedule(ScheduleError::UnknownEvent(_)) => problem(
-            StatusCode::NOT_FOUND,
-            "event-not-found",
-            "No such event",
-            detail,
-        ),
-        GetScheduleError::Schedule(ScheduleError::NotReleased(_)) => problem(
-            StatusCode::NOT_FOUND,
-            "schedule-not-released",
-            "The event has no published schedule yet",
-            detail,
-        ),
+        GetScheduleError::Schedule(error) => schedule_problem(error),
         GetScheduleError::TalkNotReleased { .. } => problem(
             StatusCode::NOT_FOUND,
             "talk-not-found",
@@ -86,9 +77,7 @@ pub fn problem(error: &GetScheduleError) -> Problem {
             "This representation is only sent gzip-compressed",
             detail,
         ),
-        GetScheduleError::Schedule(_)
-        | GetScheduleError::TooLarge { .. }
-        | GetScheduleError::Render(_) => problem(
+        GetScheduleError::TooLarge { .. } | GetScheduleError::Render(_) => problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal-error",
             "Something went wrong on our side",

@@ -6,16 +6,16 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use cfp_schedule::{Release, ReleaseNumber};
+use cfp_schedule::{ReleaseHeader, ReleaseNumber};
 use chrono::{DateTime, Utc};
 use lru::LruCache;
 
 use crate::rendered::Rendered;
 use crate::representation::Representation;
 
-/// A representation of one release. Its time of release is part of the key so that a store
-/// wiped and filled again (a local stack reset) cannot serve an old rendering of a new
-/// release with the same number.
+/// A representation of one release, known from the release's header alone. Its time of
+/// release is part of the key so that a store wiped and filled again (a local stack reset)
+/// cannot serve an old rendering of a new release with the same number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
     event: String,
@@ -25,9 +25,9 @@ pub struct CacheKey {
 }
 
 impl CacheKey {
-    pub fn new(release: &Release, representation: Representation) -> Self {
+    pub fn new(event: &str, release: &ReleaseHeader, representation: Representation) -> Self {
         CacheKey {
-            event: release.frame.slug().to_owned(),
+            event: event.to_owned(),
             release: release.number,
             released_at: release.released_at,
             representation,
@@ -65,6 +65,11 @@ impl RenderCache {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cached rendering of `key`, if it is kept.
+    pub fn get(&self, key: &CacheKey) -> Option<Arc<Rendered>> {
+        self.lock().entries.get(key).map(Arc::clone)
     }
 
     /// The cached rendering of `key`, or `render`'s, which is kept if it fits the budget.
@@ -110,12 +115,13 @@ impl RenderCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cfp_schedule::test_data;
     use cfp_schedule::view::ViewFilter;
+    use cfp_schedule::{Release, test_data};
 
     fn key(release: &Release, room: &str) -> CacheKey {
         CacheKey::new(
-            release,
+            release.frame.slug(),
+            &release.header(),
             Representation::Schedule(ViewFilter {
                 room: Some(room.into()),
                 ..ViewFilter::default()
@@ -140,6 +146,8 @@ mod tests {
             &second.expect("second")
         ));
         assert_eq!(cache.usage(), (1, 100));
+        assert!(cache.get(&key(&release, "Main")).is_some());
+        assert!(cache.get(&key(&release, "Side")).is_none());
     }
 
     #[test]

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use cfp_dynamodb::stream_test_support::{failures, stream_event};
 use cfp_schedule::in_memory::InMemoryScheduleStore;
 use cfp_schedule::{
-    Draft, EventCopy, Release, ReleaseNumber, StoreError, Talk, TalkCopy, TalkId, TalkNumber,
-    test_data,
+    Draft, EventCopy, Release, ReleaseNumber, StoreError, StoredDraft, Talk, TalkCopy, TalkId,
+    TalkNumber, test_data,
 };
 use cfp_search::in_memory::InMemoryIndexBlobs;
 use cfp_search::{IndexStamp, SearchIndex};
@@ -327,10 +327,10 @@ impl ScheduleStore for DownStore {
     async fn confirmed_talks(&self, _: &str) -> Result<HashMap<TalkId, Talk>, StoreError> {
         down()
     }
-    async fn draft(&self, _: &str) -> Result<Draft, StoreError> {
+    async fn draft(&self, _: &str) -> Result<StoredDraft, StoreError> {
         down()
     }
-    async fn put_draft(&self, _: &str, _: &Draft) -> Result<(), StoreError> {
+    async fn put_draft(&self, _: &str, _: &Draft, _: u32) -> Result<u32, StoreError> {
         down()
     }
     async fn latest_release(&self, _: &str) -> Result<Option<Release>, StoreError> {

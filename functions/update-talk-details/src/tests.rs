@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use cfp_schedule::in_memory::InMemoryScheduleStore;
 use cfp_schedule::test_data::{self, at};
 use cfp_schedule::{
-    Draft, EventCopy, EventFrame, Release, Slot, Talk, TalkCopy, TalkId, TalkNumber,
+    Draft, EventCopy, EventFrame, Release, Slot, StoredDraft, Talk, TalkCopy, TalkId, TalkNumber,
 };
 use serde_json::{Value, json};
 
@@ -194,7 +194,7 @@ async fn a_withdrawn_talk_leaves_the_draft_and_a_late_confirmation_does_not_brin
             start: at("2027-06-10T09:00:00+02:00"),
         }],
     };
-    store.put_draft(EVENT, &draft).await.expect("saved");
+    store.put_draft(EVENT, &draft, 0).await.expect("saved");
 
     let outcomes = deliver(
         &store,
@@ -214,7 +214,10 @@ async fn a_withdrawn_talk_leaves_the_draft_and_a_late_confirmation_does_not_brin
             Outcome::Talk(MessageOutcome::Stale)
         ]
     );
-    assert_eq!(store.draft(EVENT).await, Ok(Draft::default()));
+    assert_eq!(
+        store.draft(EVENT).await.map(|d| d.draft),
+        Ok(Draft::default())
+    );
     assert_eq!(store.confirmed_talks(EVENT).await.map(|t| t.len()), Ok(0));
 }
 
@@ -390,13 +393,18 @@ impl ScheduleStore for RacyStore {
         self.inner.confirmed_talks(event).await
     }
 
-    async fn draft(&self, event: &str) -> Result<Draft, StoreError> {
+    async fn draft(&self, event: &str) -> Result<StoredDraft, StoreError> {
         self.inner.draft(event).await
     }
 
-    async fn put_draft(&self, event: &str, draft: &Draft) -> Result<(), StoreError> {
+    async fn put_draft(
+        &self,
+        event: &str,
+        draft: &Draft,
+        expected: u32,
+    ) -> Result<u32, StoreError> {
         self.check()?;
-        self.inner.put_draft(event, draft).await
+        self.inner.put_draft(event, draft, expected).await
     }
 
     async fn latest_release(&self, event: &str) -> Result<Option<Release>, StoreError> {

@@ -63,7 +63,18 @@ pub async fn sent_emails(aws_endpoint: &str) -> Result<Vec<SentEmail>, MailError
         .no_proxy()
         .build()
         .map_err(http_error)?;
-    let response = client.get(&url).send().await.map_err(http_error)?;
+    // moto builds this document from every model it tracks, while other requests change them:
+    // under load it now and then fails with a 500. Such a failure passes; ask again a few times.
+    let mut attempt = 1;
+    let response = loop {
+        let response = client.get(&url).send().await.map_err(http_error)?;
+        if response.status().is_server_error() && attempt < STATE_ATTEMPTS {
+            attempt += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            continue;
+        }
+        break response;
+    };
     if !response.status().is_success() {
         return Err(MailError::Status {
             status: response.status(),
@@ -72,6 +83,9 @@ pub async fn sent_emails(aws_endpoint: &str) -> Result<Vec<SentEmail>, MailError
     let state: Value = response.json().await.map_err(http_error)?;
     emails_from_state(&state)
 }
+
+/// How often [`sent_emails`] asks moto for its state before giving up on 5xx answers.
+const STATE_ATTEMPTS: u32 = 5;
 
 /// The e-mails in moto's state document.
 pub fn emails_from_state(state: &Value) -> Result<Vec<SentEmail>, MailError> {

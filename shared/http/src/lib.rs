@@ -32,7 +32,7 @@ pub use query::query_parameter;
 pub use response::{JsonResponse, respond};
 pub use route::route_key;
 #[cfg(feature = "schedule")]
-pub use schedule_problem::{ScheduleApiError, respond_schedule};
+pub use schedule_problem::{ScheduleApiError, respond_schedule, schedule_problem};
 #[cfg(feature = "search")]
 pub use search_problem::{SearchApiError, respond_search};
 

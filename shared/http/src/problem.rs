@@ -23,7 +23,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(
+    pub(crate) fn new(
         status: StatusCode,
         name: &str,
         title: &'static str,
@@ -194,7 +194,7 @@ impl From<&ApiError> for Problem {
 }
 
 /// The cause goes to the log, never to the caller.
-fn internal() -> Problem {
+pub(crate) fn internal() -> Problem {
     Problem::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal-error",

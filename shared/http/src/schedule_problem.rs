@@ -3,8 +3,6 @@
 //! problem types; what only a schedule has (conflicts, an empty draft, nothing released) is
 //! mapped here, once.
 
-use std::fmt;
-
 use cfp_domain::{CfpError, FieldError};
 use cfp_schedule::{ConflictReport, ScheduleError, StoreError};
 use http::StatusCode;
@@ -13,7 +11,7 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::problem::{PROBLEM_TYPE_BASE, Problem};
+use crate::problem::{Problem, internal};
 use crate::response::{JsonResponse, respond};
 
 /// Everything a schedule handler can fail with.
@@ -55,29 +53,28 @@ pub fn respond_schedule(result: Result<JsonResponse, ScheduleApiError>) -> Respo
     }
 }
 
-fn schedule_error(error: ScheduleError) -> Response<Body> {
+/// The one mapping of the schedule's errors to problem details, for every function of the
+/// context (getSchedule renders them with its own caching headers). Server errors say nothing
+/// of their cause; conflicts come out as a summary here, and [`respond_schedule`] lists them.
+pub fn schedule_problem(error: &ScheduleError) -> Problem {
     let detail = error.to_string();
-    let refuse = |status, name, title| problem_response(problem(status, name, title, &detail));
+    let refuse = |status, name, title| Problem::new(status, name, title, detail.clone());
     match error {
-        ScheduleError::Invalid(invalid) => respond(Err(ApiError::Cfp(CfpError::Validation(
+        ScheduleError::Invalid(invalid) => Problem::from(&ApiError::Cfp(CfpError::Validation(
             invalid
                 .0
-                .into_iter()
-                .map(|p| FieldError::new(p.field, p.message))
+                .iter()
+                .map(|p| FieldError::new(&p.field, &p.message))
                 .collect(),
-        )))),
+        ))),
         ScheduleError::UnknownEvent(slug) => {
-            respond(Err(ApiError::Cfp(CfpError::EventNotFound(slug))))
+            Problem::from(&ApiError::Cfp(CfpError::EventNotFound(slug.clone())))
         }
-        ScheduleError::Conflicts(found) => conflicts(
-            found
-                .into_iter()
-                .map(|conflict| ConflictReport {
-                    detail: conflict.to_string(),
-                    conflict,
-                    placements: Vec::new(),
-                })
-                .collect(),
+        ScheduleError::Conflicts(found) => Problem::new(
+            StatusCode::CONFLICT,
+            CONFLICTS,
+            CONFLICTS_TITLE,
+            conflicts_detail(found.iter().map(ToString::to_string)),
         ),
         ScheduleError::EmptyDraft => refuse(
             StatusCode::CONFLICT,
@@ -104,53 +101,63 @@ fn schedule_error(error: ScheduleError) -> Response<Body> {
             "schedule-too-large",
             "The schedule is larger than can be stored",
         ),
-        ScheduleError::Store(StoreError::Unavailable(_) | StoreError::Corrupt { .. }) => {
-            respond(Err(ApiError::Internal(detail)))
+        ScheduleError::Store(StoreError::Unavailable(_) | StoreError::Corrupt { .. }) => internal(),
+    }
+}
+
+const CONFLICTS: &str = "schedule-conflicts";
+const CONFLICTS_TITLE: &str = "The schedule has conflicts";
+
+fn conflicts_detail(mut details: impl ExactSizeIterator<Item = String>) -> String {
+    match (details.len(), details.next()) {
+        (1, Some(only)) => format!("1 conflict: {only}"),
+        (n, _) => format!("{n} conflicts; each is listed under `conflicts`"),
+    }
+}
+
+fn schedule_error(error: ScheduleError) -> Response<Body> {
+    match error {
+        ScheduleError::Conflicts(found) => conflicts(
+            found
+                .into_iter()
+                .map(|conflict| ConflictReport {
+                    detail: conflict.to_string(),
+                    conflict,
+                    placements: Vec::new(),
+                })
+                .collect(),
+        ),
+        error => {
+            let problem = schedule_problem(&error);
+            if problem.status().is_server_error() {
+                tracing::error!(error = %error, "request failed");
+            }
+            problem_response(ScheduleProblem {
+                problem,
+                conflicts: None,
+            })
         }
     }
 }
 
 fn conflicts(reports: Vec<ConflictReport>) -> Response<Body> {
-    let detail = match reports.len() {
-        1 => format!("1 conflict: {}", reports[0].detail),
-        n => format!("{n} conflicts; each is listed under `conflicts`"),
-    };
+    let detail = conflicts_detail(reports.iter().map(|r| r.detail.clone()));
     problem_response(ScheduleProblem {
+        problem: Problem::new(StatusCode::CONFLICT, CONFLICTS, CONFLICTS_TITLE, detail),
         conflicts: Some(reports),
-        ..problem(
-            StatusCode::CONFLICT,
-            "schedule-conflicts",
-            "The schedule has conflicts",
-            &detail,
-        )
     })
 }
 
-fn problem(
-    status: StatusCode,
-    name: &str,
-    title: &'static str,
-    detail: &impl fmt::Display,
-) -> ScheduleProblem {
-    ScheduleProblem {
-        problem: Problem {
-            type_: format!("{PROBLEM_TYPE_BASE}{name}"),
-            title,
-            status: status.as_u16(),
-            detail: detail.to_string(),
-            errors: None,
-        },
-        conflicts: None,
-    }
-}
-
-/// Only 4xx get here (server errors go through [`respond`], which logs their cause).
+/// Refusals are logged by their type only (details may quote the caller's input); a server
+/// error's cause was logged by the caller.
 fn problem_response(problem: ScheduleProblem) -> Response<Body> {
     let status = problem.problem.status();
-    tracing::info!(status = status.as_u16(), problem = %problem.problem.type_, "request refused");
+    if !status.is_server_error() {
+        tracing::info!(status = status.as_u16(), problem = %problem.problem.type_, "request refused");
+    }
     let body = serde_json::to_vec(&problem).unwrap_or_else(|_| {
         // Plain strings and numbers always serialize; keep a body anyway.
-        br#"{"type":"about:blank","title":"Conflict","status":409}"#.to_vec()
+        br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#.to_vec()
     });
     Response::builder()
         .status(status)
@@ -214,6 +221,49 @@ mod tests {
         }
         let forbidden = error(CfpError::Forbidden("only organisers"));
         assert_problem(&forbidden, 403, "forbidden");
+    }
+
+    #[test]
+    fn schedule_problem_is_what_the_response_carries() {
+        let secret = "arn:aws:dynamodb:eu-central-1:123456789012:table/schedule throttled";
+        let errors = [
+            ScheduleError::UnknownEvent("nope".into()),
+            ScheduleError::NotReleased("devconf".into()),
+            ScheduleError::EmptyDraft,
+            StoreError::Concurrent.into(),
+            StoreError::Unavailable(secret.into()).into(),
+            InvalidInput::one("slots[0].start", "is required").into(),
+            ScheduleError::Conflicts(vec![Conflict::UnknownRoom {
+                slot: 0,
+                talk: talk(1),
+                room: "Attic".into(),
+            }]),
+        ];
+        for schedule_error in errors {
+            let problem = schedule_problem(&schedule_error);
+            let expected = serde_json::to_value(&problem).expect("json");
+            let response = error(schedule_error.clone());
+            assert_eq!(response.status(), problem.status(), "{schedule_error:?}");
+            let mut answered: serde_json::Value =
+                serde_json::from_slice(response.body().as_ref()).expect("json");
+            // Only the response lists the conflicts themselves.
+            if let Some(fields) = answered.as_object_mut() {
+                fields.remove("conflicts");
+            }
+            assert_eq!(answered, expected, "{schedule_error:?}");
+        }
+        let internal = schedule_problem(&StoreError::Unavailable(secret.into()).into());
+        assert_eq!(internal.status, 500);
+        assert!(internal.type_.ends_with("internal-error"));
+        assert!(!internal.detail.contains("arn:aws"), "{internal:?}");
+        let not_released = schedule_problem(&ScheduleError::NotReleased("devconf".into()));
+        assert_eq!(
+            (not_released.status, not_released.type_.as_str()),
+            (
+                404,
+                "tag:cfp.example.org,2026:problems/schedule-not-released"
+            )
+        );
     }
 
     #[test]

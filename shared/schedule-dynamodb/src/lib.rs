@@ -12,10 +12,11 @@
 //! | `release`       | `EVENT#<slug>` | `RELEASE#<number, 10 digits>`               |
 //! | `release-chunk` | `EVENT#<slug>` | `RELEASECHUNK#<number>#<attempt>#<index, 4 digits>` |
 //!
-//! Event and talk copies are replaced only over the version they were read at. A release's body
-//! (gzip-compressed JSON, which can exceed the 400 KB item limit) lives in chunk items committed
-//! atomically with its header, so a new release is exactly one INSERT of an `entity = release`
-//! item on the stream (see [`releases`](crate::releases)'s notes).
+//! Event and talk copies and the draft are replaced only over the version they were read at. A
+//! release's body (gzip-compressed JSON, which can exceed the 400 KB item limit) lives in chunk
+//! items committed atomically with its header, so a new release is exactly one INSERT of an
+//! `entity = release` item on the stream (see [`releases`](crate::releases)'s notes); readers
+//! that need only the latest release's number and time read its header item alone.
 
 mod compressed_json;
 mod draft_item;

@@ -9,7 +9,7 @@
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cfp_schedule::{Release, ReleaseNumber, StoreError};
+use cfp_schedule::{Release, ReleaseHeader, ReleaseName, ReleaseNumber, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -37,11 +37,11 @@ struct ReleaseHeaderItem {
     chunks: u32,
 }
 
-/// What a header says about where the body is.
+/// A header item as read: the release's header, and where its body is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ReleaseHeader {
+pub(crate) struct StoredHeader {
     pub key: String,
-    pub number: ReleaseNumber,
+    pub release: ReleaseHeader,
     pub attempt: Uuid,
     pub chunks: usize,
 }
@@ -69,7 +69,7 @@ pub(crate) fn header_item(
     serde_dynamo::to_item(item).map_err(|e| corrupt(key, e))
 }
 
-pub(crate) fn header_from_item(item: Item) -> Result<ReleaseHeader, StoreError> {
+pub(crate) fn header_from_item(item: Item) -> Result<StoredHeader, StoreError> {
     let key = key_of(&item);
     let item: ReleaseHeaderItem =
         serde_dynamo::from_item(item).map_err(|e| corrupt(key.clone(), e))?;
@@ -79,9 +79,19 @@ pub(crate) fn header_from_item(item: Item) -> Result<ReleaseHeader, StoreError> 
         return Err(corrupt(key, "names no chunks"));
     }
     let chunks = usize::try_from(item.chunks).map_err(|e| corrupt(key.clone(), e))?;
-    Ok(ReleaseHeader {
+    let name = item
+        .name
+        .as_deref()
+        .map(ReleaseName::parse)
+        .transpose()
+        .map_err(|e| corrupt(key.clone(), format!("has an invalid name: {e}")))?;
+    Ok(StoredHeader {
         key,
-        number,
+        release: ReleaseHeader {
+            number,
+            name,
+            released_at: item.released_at,
+        },
         attempt: item.attempt,
         chunks,
     })
@@ -120,7 +130,7 @@ pub(crate) fn chunk_item(
 /// chunk the header names, each in its place, or the release is damaged.
 pub(crate) fn body_from_chunks(
     event: &str,
-    header: &ReleaseHeader,
+    header: &StoredHeader,
     chunks: Vec<Item>,
 ) -> Result<Vec<u8>, StoreError> {
     if chunks.len() != header.chunks {
@@ -135,7 +145,7 @@ pub(crate) fn body_from_chunks(
     }
     let mut body = Vec::new();
     for (index, chunk) in chunks.iter().enumerate() {
-        let expected = release_chunk_sk(header.number, header.attempt, index);
+        let expected = release_chunk_sk(header.release.number, header.attempt, index);
         if string(chunk, SK) != Some(expected.as_str()) {
             return Err(corrupt(
                 describe(&event_pk(event), &expected),
@@ -173,7 +183,7 @@ mod tests {
             Some("1")
         );
         let header = header_from_item(item).expect("header");
-        assert_eq!(header.number.get(), 1);
+        assert_eq!(header.release, release().header());
         assert_eq!(header.attempt, attempt);
         assert_eq!(header.chunks, 3);
     }
@@ -183,7 +193,7 @@ mod tests {
         let attempt = Uuid::new_v4();
         let header = header_from_item(header_item("e", &release(), attempt, 2).expect("item"))
             .expect("header");
-        let number = header.number;
+        let number = header.release.number;
         let chunk = |index, attempt| chunk_item("e", number, attempt, index, b"x", 0);
         let body = body_from_chunks("e", &header, vec![chunk(0, attempt), chunk(1, attempt)]);
         assert_eq!(body.expect("body"), b"xx");

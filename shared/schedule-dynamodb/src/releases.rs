@@ -19,7 +19,9 @@ use crate::keys::{
     EXPIRES_AT, PK, RELEASE_SK_PREFIX, SK, describe, event_pk, release_chunk_prefix,
     release_chunk_sk, release_sk,
 };
-use crate::release_items::{body_from_chunks, chunk_item, header_from_item, header_item};
+use crate::release_items::{
+    StoredHeader, body_from_chunks, chunk_item, header_from_item, header_item,
+};
 use crate::table::ScheduleTable;
 use crate::table_access::Item;
 
@@ -113,10 +115,11 @@ impl ScheduleTable {
         result.map(|_| ()).map_err(commit_error)
     }
 
-    pub(crate) async fn read_latest_release(
+    /// The latest release's header item: the last `RELEASE#` key (numbers are zero-padded).
+    pub(crate) async fn read_latest_header(
         &self,
         event: &str,
-    ) -> Result<Option<Release>, StoreError> {
+    ) -> Result<Option<StoredHeader>, StoreError> {
         let output = self
             .client
             .query()
@@ -126,21 +129,32 @@ impl ScheduleTable {
             .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", AttributeValue::S(event_pk(event)))
             .expression_attribute_values(":prefix", AttributeValue::S(RELEASE_SK_PREFIX.to_owned()))
-            // Zero-padded numbers: the last key is the latest release.
             .scan_index_forward(false)
             .limit(1)
             .consistent_read(true)
             .send()
             .await
             .map_err(|error| unavailable("Query (latest release)", error))?;
-        let Some(item) = output.items.unwrap_or_default().into_iter().next() else {
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .map(header_from_item)
+            .transpose()
+    }
+
+    pub(crate) async fn read_latest_release(
+        &self,
+        event: &str,
+    ) -> Result<Option<Release>, StoreError> {
+        let Some(header) = self.read_latest_header(event).await? else {
             return Ok(None);
         };
-        let header = header_from_item(item)?;
         let chunks: Vec<Item> = self
             .query_prefix(
                 event_pk(event),
-                &release_chunk_prefix(header.number, header.attempt),
+                &release_chunk_prefix(header.release.number, header.attempt),
                 None,
                 "Query (release chunks)",
             )
@@ -148,10 +162,14 @@ impl ScheduleTable {
         let body = body_from_chunks(event, &header, chunks)?;
         let release: Release =
             decompress(&body).map_err(|e| corrupt(header.key.clone(), format!("its body {e}")))?;
-        if release.number != header.number {
+        // Readers key what they render by the header: the body must be the header's release.
+        if release.header() != header.release {
             return Err(corrupt(
                 header.key,
-                format!("holds the body of release {}", release.number),
+                format!(
+                    "holds the body of release {} of {}",
+                    release.number, release.released_at
+                ),
             ));
         }
         Ok(Some(release))

@@ -3,14 +3,18 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use cfp_schedule::ports::ScheduleStore;
-use cfp_schedule::{Draft, EventCopy, Release, StoreError, Talk, TalkCopy, TalkId, TalkNumber};
+use cfp_schedule::{
+    Draft, EventCopy, Release, ReleaseHeader, StoreError, StoredDraft, Talk, TalkCopy, TalkId,
+    TalkNumber,
+};
 
 use crate::error::{corrupt, unavailable};
 use crate::keys::{
     DRAFT_SK, ENTITY, EVENT_SK, EVENT_SLUG, PK, SK, TALK_NUMBER_ENTITY, TALK_NUMBER_SK,
-    TALK_SK_PREFIX, describe, event_pk, talk_sk,
+    TALK_SK_PREFIX, VERSION, describe, event_pk, talk_sk,
 };
 use crate::table::ScheduleTable;
 use crate::table_access::Equals;
@@ -121,29 +125,61 @@ impl ScheduleStore for ScheduleTable {
         Ok(talks)
     }
 
-    async fn draft(&self, event: &str) -> Result<Draft, StoreError> {
+    async fn draft(&self, event: &str) -> Result<StoredDraft, StoreError> {
         match self
             .read_item(event_pk(event), DRAFT_SK, "GetItem (draft)")
             .await?
         {
             Some(item) => draft_item::from_item(&item),
-            None => Ok(Draft::default()),
+            None => Ok(StoredDraft::default()),
         }
     }
 
-    async fn put_draft(&self, event: &str, draft: &Draft) -> Result<(), StoreError> {
-        self.client
+    async fn put_draft(
+        &self,
+        event: &str,
+        draft: &Draft,
+        expected: u32,
+    ) -> Result<u32, StoreError> {
+        let version = expected.checked_add(1).ok_or_else(|| {
+            StoreError::Unavailable(format!("the draft versions of {event} are exhausted"))
+        })?;
+        let request = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(draft_item::to_item(event, draft)?))
-            .send()
-            .await
-            .map_err(|error| unavailable("PutItem (draft)", error))?;
-        Ok(())
+            .set_item(Some(draft_item::to_item(event, draft, version)?))
+            .expression_attribute_names("#version", VERSION);
+        // Version 0: no draft yet, or one stored before drafts had versions (read as 0).
+        let request = if expected == 0 {
+            request.condition_expression("attribute_not_exists(#version)")
+        } else {
+            request
+                .condition_expression("#version = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+        };
+        match request.send().await {
+            Ok(_) => Ok(version),
+            Err(error) => match error.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(_) => Err(StoreError::Concurrent),
+                other => Err(unavailable("PutItem (draft)", other)),
+            },
+        }
     }
 
     async fn latest_release(&self, event: &str) -> Result<Option<Release>, StoreError> {
         self.read_latest_release(event).await
+    }
+
+    /// The header item alone: one small Query, without the chunks.
+    async fn latest_release_header(
+        &self,
+        event: &str,
+    ) -> Result<Option<ReleaseHeader>, StoreError> {
+        Ok(self
+            .read_latest_header(event)
+            .await?
+            .map(|stored| stored.release))
     }
 
     async fn put_release(&self, event: &str, release: &Release) -> Result<(), StoreError> {

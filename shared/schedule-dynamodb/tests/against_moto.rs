@@ -20,7 +20,7 @@ use cfp_schedule::use_cases::{
 };
 use cfp_schedule::{
     Draft, EventCopy, Release, ReleaseName, ReleaseNumber, ScheduleError, ScheduledTalk, Slot,
-    StoreError, Talk, TalkCopy, TalkId, TalkMessage, TalkMessageKind, TalkNumber,
+    StoreError, StoredDraft, Talk, TalkCopy, TalkId, TalkMessage, TalkMessageKind, TalkNumber,
 };
 use cfp_schedule_dynamodb::{MAX_RELEASE_CHUNKS, ScheduleTable};
 use chrono::{Duration, Utc};
@@ -364,10 +364,10 @@ async fn confirmed_talks_leave_out_withdrawn_ones_and_read_past_one_megabyte() {
 }
 
 #[tokio::test]
-async fn drafts_are_empty_until_saved_and_a_full_draft_fits() {
+async fn drafts_are_empty_until_saved_versioned_and_a_full_draft_fits() {
     let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
-    assert_eq!(store.draft(EVENT).await, Ok(Draft::default()));
+    assert_eq!(store.draft(EVENT).await, Ok(StoredDraft::default()));
 
     let small = Draft {
         slots: vec![Slot {
@@ -376,9 +376,44 @@ async fn drafts_are_empty_until_saved_and_a_full_draft_fits() {
             start: at("2027-06-10T09:00:00+02:00"),
         }],
     };
-    store.put_draft(EVENT, &small).await.expect("saved");
-    assert_eq!(store.draft(EVENT).await, Ok(small));
-    assert_eq!(store.draft("other-event").await, Ok(Draft::default()));
+    // Only a write over the version it read goes through: two writers that read the same
+    // version cannot both win, whether the draft is new or not.
+    assert_eq!(
+        store.put_draft(EVENT, &small, 1).await,
+        Err(StoreError::Concurrent)
+    );
+    assert_eq!(store.put_draft(EVENT, &small, 0).await, Ok(1));
+    assert_eq!(
+        store.put_draft(EVENT, &Draft::default(), 0).await,
+        Err(StoreError::Concurrent)
+    );
+    assert_eq!(
+        store.draft(EVENT).await,
+        Ok(StoredDraft {
+            draft: small.clone(),
+            version: 1
+        })
+    );
+    assert_eq!(store.put_draft(EVENT, &small, 1).await, Ok(2));
+    for stale in [0, 1, 3] {
+        assert_eq!(
+            store.put_draft(EVENT, &Draft::default(), stale).await,
+            Err(StoreError::Concurrent),
+            "expected {stale}"
+        );
+    }
+    assert_eq!(
+        store.draft(EVENT).await.map(|d| (d.draft, d.version)),
+        Ok((small, 2))
+    );
+    assert_eq!(store.draft("other-event").await, Ok(StoredDraft::default()));
+
+    // A draft stored before drafts had versions reads as version 0 and is replaced over it.
+    let mut unversioned = raw_items(&client, "DRAFT").await[0].clone();
+    unversioned.remove("version");
+    raw_put(&client, unversioned).await;
+    assert_eq!(store.draft(EVENT).await.map(|d| d.version), Ok(0));
+    assert_eq!(store.put_draft(EVENT, &Draft::default(), 0).await, Ok(1));
 
     // The largest draft the domain accepts, with random ids, replaces it and reads back whole.
     let start = at("2027-06-10T09:00:00+02:00");
@@ -391,12 +426,13 @@ async fn drafts_are_empty_until_saved_and_a_full_draft_fits() {
             })
             .collect(),
     };
-    store.put_draft(EVENT, &full).await.expect("saved");
-    assert_eq!(store.draft(EVENT).await, Ok(full));
+    assert_eq!(store.put_draft(EVENT, &full, 1).await, Ok(2));
+    assert_eq!(store.draft(EVENT).await.map(|d| d.draft), Ok(full));
 
     let item = &raw_items(&client, "DRAFT").await[0];
     assert_eq!(s(item, "entity"), "draft");
     assert_eq!(n(item, "slots"), 5_000);
+    assert_eq!(n(item, "version"), 2);
 
     // A damaged body is an error, not a panic.
     let mut damaged = item.clone();
@@ -416,10 +452,15 @@ async fn releases_are_numbered_once_and_the_latest_is_read_back() {
     let moto = MotoServer::for_tests().await;
     let (store, client) = table(&moto).await;
     assert_eq!(store.latest_release(EVENT).await, Ok(None));
+    assert_eq!(store.latest_release_header(EVENT).await, Ok(None));
 
     let first = test_data::release(&[(1, "Main", "2027-06-10T09:00:00+02:00")]);
     store.put_release(EVENT, &first).await.expect("release 1");
     assert_eq!(store.latest_release(EVENT).await, Ok(Some(first.clone())));
+    assert_eq!(
+        store.latest_release_header(EVENT).await,
+        Ok(Some(first.header()))
+    );
 
     let mut second = test_data::release(&[
         (1, "Main", "2027-06-10T09:00:00+02:00"),
@@ -429,6 +470,11 @@ async fn releases_are_numbered_once_and_the_latest_is_read_back() {
     second.name = Some(ReleaseName::parse("Final").expect("name"));
     store.put_release(EVENT, &second).await.expect("release 2");
     assert_eq!(store.latest_release(EVENT).await, Ok(Some(second.clone())));
+    // The header alone: number, name and time, as the release has them.
+    assert_eq!(
+        store.latest_release_header(EVENT).await,
+        Ok(Some(second.header()))
+    );
 
     // Someone else's release 2 loses, and the first release 2 is intact.
     let mut rival = test_data::release(&[(2, "Main", "2027-06-11T10:00:00+02:00")]);
@@ -453,10 +499,18 @@ async fn releases_are_numbered_once_and_the_latest_is_read_back() {
         Ok(Some(number(12)))
     );
     assert_eq!(
+        store
+            .latest_release_header(EVENT)
+            .await
+            .map(|h| h.map(|h| h.number)),
+        Ok(Some(number(12)))
+    );
+    assert_eq!(
         store.latest_release("other-event").await,
         Ok(None),
         "releases are per event"
     );
+    assert_eq!(store.latest_release_header("other-event").await, Ok(None));
 
     // The layout: one header per number; committed chunks keep no TTL, the loser's expire.
     let headers = raw_items(&client, "RELEASE#").await;
@@ -564,6 +618,11 @@ async fn damaged_releases_are_errors_not_panics() {
         .await
         .expect("DeleteItem");
     corrupt(store.latest_release(EVENT).await);
+    // The header alone is read without the chunks.
+    assert_eq!(
+        store.latest_release_header(EVENT).await,
+        Ok(Some(release.header()))
+    );
     raw_put(&client, chunks[1].clone()).await;
 
     // A header that names another attempt, or a number that is not one.
@@ -578,13 +637,40 @@ async fn damaged_releases_are_errors_not_panics() {
     bad_number.insert("number".into(), AttributeValue::S("one".into()));
     raw_put(&client, bad_number).await;
     corrupt(store.latest_release(EVENT).await);
+    assert!(matches!(
+        store.latest_release_header(EVENT).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+    let mut bad_name = header.clone();
+    bad_name.insert("name".into(), AttributeValue::S("two\nlines".into()));
+    raw_put(&client, bad_name).await;
+    assert!(matches!(
+        store.latest_release_header(EVENT).await,
+        Err(StoreError::Corrupt { .. })
+    ));
 
     // A header whose chunks hold another release's body.
     let mut renumbered = header.clone();
     renumbered.insert("sk".into(), AttributeValue::S("RELEASE#0000000002".into()));
     renumbered.insert("number".into(), AttributeValue::N("2".into()));
-    raw_put(&client, header).await;
+    raw_put(&client, header.clone()).await;
     raw_put(&client, renumbered).await;
+    corrupt(store.latest_release(EVENT).await);
+    // Or those of the same number released at another time.
+    let mut retimed = header.clone();
+    retimed.insert(
+        "releasedAt".into(),
+        AttributeValue::S("2030-01-01T00:00:00Z".into()),
+    );
+    raw_put(&client, retimed).await;
+    client
+        .delete_item()
+        .table_name(TABLE)
+        .key("pk", header["pk"].clone())
+        .key("sk", AttributeValue::S("RELEASE#0000000002".into()))
+        .send()
+        .await
+        .expect("DeleteItem");
     corrupt(store.latest_release(EVENT).await);
 }
 
@@ -722,7 +808,7 @@ async fn the_schedule_use_cases_run_on_the_table() {
         save_draft(&store, EVENT, conflicting).await,
         Err(ScheduleError::Conflicts(_))
     ));
-    assert_eq!(store.draft(EVENT).await, Ok(Draft::default()));
+    assert_eq!(store.draft(EVENT).await, Ok(StoredDraft::default()));
 
     let draft = Draft {
         slots: vec![
@@ -734,7 +820,7 @@ async fn the_schedule_use_cases_run_on_the_table() {
     save_draft(&store, EVENT, draft.clone())
         .await
         .expect("saved");
-    assert_eq!(store.draft(EVENT).await, Ok(draft));
+    assert_eq!(store.draft(EVENT).await.map(|d| d.draft), Ok(draft));
     let first = release_draft(&store, EVENT, None, Utc::now())
         .await
         .expect("released");
@@ -747,7 +833,7 @@ async fn the_schedule_use_cases_run_on_the_table() {
         apply_talk_message(&store, &message(2, TalkWithdrawn, 3)).await,
         Ok(MessageOutcome::Stored { left_draft: true })
     );
-    assert_eq!(store.draft(EVENT).await.map(|d| d.slots.len()), Ok(2));
+    assert_eq!(store.draft(EVENT).await.map(|d| d.draft.slots.len()), Ok(2));
     assert_eq!(published_schedule(&store, EVENT).await, Ok(first));
     assert_eq!(store.confirmed_talks(EVENT).await.map(|t| t.len()), Ok(2));
 

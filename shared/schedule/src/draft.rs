@@ -35,6 +35,15 @@ pub struct Draft {
     pub slots: Vec<Slot>,
 }
 
+/// The draft as stored, with its version: every save makes it one higher, and a save is
+/// conditional on the version it was read at, so that an organiser's PUT and a withdrawal's
+/// clean-up cannot overwrite each other unseen. Version 0 is the empty draft never saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredDraft {
+    pub draft: Draft,
+    pub version: u32,
+}
+
 impl Draft {
     pub const MAX_SLOTS: usize = 5_000;
 

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use crate::draft::Draft;
+use crate::draft::{Draft, StoredDraft};
 use crate::error::StoreError;
 use crate::event_copy::EventCopy;
 use crate::frame::EventFrame;
@@ -19,7 +19,7 @@ struct EventState {
     event: Option<EventCopy>,
     talks: HashMap<TalkId, TalkCopy>,
     last_number: u32,
-    draft: Draft,
+    draft: StoredDraft,
     releases: BTreeMap<ReleaseNumber, Release>,
 }
 
@@ -133,7 +133,7 @@ impl ScheduleStore for InMemoryScheduleStore {
             .unwrap_or_default())
     }
 
-    async fn draft(&self, event: &str) -> Result<Draft, StoreError> {
+    async fn draft(&self, event: &str) -> Result<StoredDraft, StoreError> {
         Ok(self
             .lock()?
             .get(event)
@@ -141,9 +141,25 @@ impl ScheduleStore for InMemoryScheduleStore {
             .unwrap_or_default())
     }
 
-    async fn put_draft(&self, event: &str, draft: &Draft) -> Result<(), StoreError> {
-        self.lock()?.entry(event.to_owned()).or_default().draft = draft.clone();
-        Ok(())
+    async fn put_draft(
+        &self,
+        event: &str,
+        draft: &Draft,
+        expected: u32,
+    ) -> Result<u32, StoreError> {
+        let mut events = self.lock()?;
+        let state = events.entry(event.to_owned()).or_default();
+        if state.draft.version != expected {
+            return Err(StoreError::Concurrent);
+        }
+        let version = expected
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Unavailable("draft versions exhausted".into()))?;
+        state.draft = StoredDraft {
+            draft: draft.clone(),
+            version,
+        };
+        Ok(version)
     }
 
     async fn latest_release(&self, event: &str) -> Result<Option<Release>, StoreError> {

@@ -28,12 +28,12 @@ pub mod in_memory;
 pub mod test_data;
 
 pub use conflict::{Conflict, DescribedConflict, check_draft};
-pub use draft::{Draft, DraftRequest, Slot};
+pub use draft::{Draft, DraftRequest, Slot, StoredDraft};
 pub use draft_view::{ConflictReport, DraftView, PlacedSlot};
 pub use error::{InputProblem, InvalidInput, ScheduleError, StoreError};
 pub use event_copy::EventCopy;
 pub use event_message::{EventMessage, EventMessageKind};
 pub use frame::{DayHours, EventFrame, FrameSpec, SessionType};
-pub use release::{Release, ReleaseName, ReleaseNumber, ScheduledTalk};
+pub use release::{Release, ReleaseHeader, ReleaseName, ReleaseNumber, ScheduledTalk};
 pub use talk::{Speaker, Talk, TalkId, TalkNumber};
 pub use talk_message::{TalkCopy, TalkMessage, TalkMessageKind};

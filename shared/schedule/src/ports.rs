@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
-use crate::draft::Draft;
+use crate::draft::{Draft, StoredDraft};
 use crate::error::StoreError;
 use crate::event_copy::EventCopy;
 use crate::frame::EventFrame;
-use crate::release::Release;
+use crate::release::{Release, ReleaseHeader};
 use crate::talk::{Talk, TalkId, TalkNumber};
 use crate::talk_message::TalkCopy;
 
@@ -51,12 +51,26 @@ pub trait ScheduleStore: Send + Sync {
     /// Every confirmed talk of the event.
     async fn confirmed_talks(&self, event: &str) -> Result<HashMap<TalkId, Talk>, StoreError>;
 
-    /// The draft as it stands (empty when none was saved).
-    async fn draft(&self, event: &str) -> Result<Draft, StoreError>;
+    /// The draft as it stands with its version (empty, version 0, when none was saved).
+    async fn draft(&self, event: &str) -> Result<StoredDraft, StoreError>;
 
-    async fn put_draft(&self, event: &str, draft: &Draft) -> Result<(), StoreError>;
+    /// Writes the draft as version `expected + 1` if the stored one still has version
+    /// `expected` (0: if none was saved); otherwise [`StoreError::Concurrent`]. Answers the
+    /// new version.
+    async fn put_draft(&self, event: &str, draft: &Draft, expected: u32)
+    -> Result<u32, StoreError>;
 
     async fn latest_release(&self, event: &str) -> Result<Option<Release>, StoreError>;
+
+    /// The latest release's header, `None` when nothing was released. A store that can read
+    /// the header without the talks should: this is what a reader asks first, and most of the
+    /// time it needs nothing more.
+    async fn latest_release_header(
+        &self,
+        event: &str,
+    ) -> Result<Option<ReleaseHeader>, StoreError> {
+        Ok(self.latest_release(event).await?.map(|r| r.header()))
+    }
 
     /// Stores a release unless one with its number exists ([`StoreError::Concurrent`]).
     async fn put_release(&self, event: &str, release: &Release) -> Result<(), StoreError>;

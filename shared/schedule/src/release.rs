@@ -101,7 +101,24 @@ pub struct Release {
     pub talks: Vec<ScheduledTalk>,
 }
 
+/// What identifies a release and says when it was made, without its talks: enough for the
+/// next release's number, and for a reader to know whether what it rendered is still current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseHeader {
+    pub number: ReleaseNumber,
+    pub name: Option<ReleaseName>,
+    pub released_at: DateTime<Utc>,
+}
+
 impl Release {
+    pub fn header(&self) -> ReleaseHeader {
+        ReleaseHeader {
+            number: self.number,
+            name: self.name.clone(),
+            released_at: self.released_at,
+        }
+    }
+
     /// Freezes the draft. Refused when it is empty or has any conflict (all of them listed).
     pub fn freeze(
         frame: &EventFrame,

@@ -1,10 +1,10 @@
 //! updateTalkDetails: keeps the schedule's copy of a talk current from the CfP context's events.
 
-use crate::draft::Draft;
-use crate::error::ScheduleError;
+use crate::error::{ScheduleError, StoreError};
 use crate::ports::ScheduleStore;
 use crate::talk::TalkId;
 use crate::talk_message::{Applied, CopyStatus, TalkCopy, TalkMessage};
+use crate::use_cases::save_draft::DRAFT_WRITE_ATTEMPTS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageOutcome {
@@ -51,26 +51,34 @@ pub async fn apply_talk_message(
     Ok(MessageOutcome::Stored { left_draft })
 }
 
-/// Takes the talk out of the draft; `false` when it was not in it.
+/// Takes the talk out of the draft; `false` when it was not in it. The draft is written (its
+/// version raised) even then: an organiser's save that read the talks before the withdrawal
+/// was stored must lose its conditional write and check again, or it could put the withdrawn
+/// talk back. A lost race starts again from a fresh read of the draft.
 async fn remove_from_draft(
     store: &dyn ScheduleStore,
     event: &str,
     talk: TalkId,
 ) -> Result<bool, ScheduleError> {
-    let draft: Draft = store.draft(event).await?;
-    match draft.without_talk(talk) {
-        Some(without) => {
-            store.put_draft(event, &without).await?;
-            Ok(true)
+    for _ in 0..DRAFT_WRITE_ATTEMPTS {
+        let stored = store.draft(event).await?;
+        let (draft, removed) = match stored.draft.without_talk(talk) {
+            Some(without) => (without, true),
+            None => (stored.draft, false),
+        };
+        match store.put_draft(event, &draft, stored.version).await {
+            Ok(_) => return Ok(removed),
+            Err(StoreError::Concurrent) => continue,
+            Err(error) => return Err(error.into()),
         }
-        None => Ok(false),
     }
+    Err(StoreError::Concurrent.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::Slot;
+    use crate::draft::{Draft, Slot};
     use crate::in_memory::InMemoryScheduleStore;
     use crate::talk_message::TalkMessageKind;
     use crate::test_data::{self, at};
@@ -90,7 +98,7 @@ mod tests {
                 start: at("2027-06-10T09:00:00+02:00"),
             }],
         };
-        store.put_draft(&event, &draft).await.expect("saved");
+        store.put_draft(&event, &draft, 0).await.expect("saved");
         // The first delivery of the withdrawal wrote the tombstone, then failed (say, the store
         // throttled) before it took the talk out of the draft.
         let withdrawn = test_data::message(TalkMessageKind::TalkWithdrawn, 2);
@@ -110,7 +118,10 @@ mod tests {
             apply_talk_message(&store, &withdrawn).await,
             Ok(MessageOutcome::Stored { left_draft: true })
         );
-        assert_eq!(store.draft(&event).await, Ok(Draft::default()));
+        assert_eq!(
+            store.draft(&event).await.map(|d| d.draft),
+            Ok(Draft::default())
+        );
         // Once clean, further redeliveries (and late older messages) change nothing.
         for late in [&withdrawn, &confirmed] {
             assert_eq!(

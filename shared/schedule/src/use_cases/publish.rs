@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::ScheduleError;
 use crate::ports::ScheduleStore;
-use crate::release::{Release, ReleaseName};
+use crate::release::{Release, ReleaseHeader, ReleaseName};
 
 /// Freezes the draft as the next release. The draft is checked again against the talks as they
 /// are now: one withdrawn since it was saved is a conflict if it is still in the draft.
@@ -19,8 +19,9 @@ pub async fn release_draft(
         .await?
         .ok_or_else(|| ScheduleError::UnknownEvent(event.to_owned()))?;
     let talks = store.confirmed_talks(event).await?;
-    let draft = store.draft(event).await?;
-    let latest = store.latest_release(event).await?.map(|r| r.number);
+    let draft = store.draft(event).await?.draft;
+    // Only the number is needed: the header, not the whole latest release.
+    let latest = store.latest_release_header(event).await?.map(|r| r.number);
     let release = Release::freeze(&frame, &talks, &draft, latest, name, now)?;
     store.put_release(event, &release).await?;
     Ok(release)
@@ -31,11 +32,30 @@ pub async fn published_schedule(
     store: &dyn ScheduleStore,
     event: &str,
 ) -> Result<Release, ScheduleError> {
-    if let Some(release) = store.latest_release(event).await? {
-        return Ok(release);
+    match store.latest_release(event).await? {
+        Some(release) => Ok(release),
+        None => Err(nothing_published(store, event).await),
     }
-    match store.frame(event).await? {
-        Some(_) => Err(ScheduleError::NotReleased(event.to_owned())),
-        None => Err(ScheduleError::UnknownEvent(event.to_owned())),
+}
+
+/// The header of the public schedule, for readers that may need no more than that (whether
+/// what they rendered from it is still current), with the same answers as
+/// [`published_schedule`] when there is none.
+pub async fn published_header(
+    store: &dyn ScheduleStore,
+    event: &str,
+) -> Result<ReleaseHeader, ScheduleError> {
+    match store.latest_release_header(event).await? {
+        Some(header) => Ok(header),
+        None => Err(nothing_published(store, event).await),
+    }
+}
+
+/// Why an event has no release: it exists and nothing is released yet, or it does not exist.
+async fn nothing_published(store: &dyn ScheduleStore, event: &str) -> ScheduleError {
+    match store.frame(event).await {
+        Ok(Some(_)) => ScheduleError::NotReleased(event.to_owned()),
+        Ok(None) => ScheduleError::UnknownEvent(event.to_owned()),
+        Err(error) => error.into(),
     }
 }
