@@ -10,8 +10,6 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("CFP_TABLE")
-        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
     let bucket = std::env::var("PICTURES_BUCKET")
         .expect("PICTURES_BUCKET must name the pictures bucket (template.yaml sets it)");
     let region = config
@@ -31,7 +29,7 @@ async fn main() -> Result<(), Error> {
     )
     .await
     .expect("the pictures bucket's endpoint must resolve");
-    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let (store, presigner) = (&store, &presigner);
 
     lambda_http::run(service_fn(move |request| async move {

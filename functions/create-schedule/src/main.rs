@@ -10,14 +10,12 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("SCHEDULE_TABLE")
-        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
     let client = aws_sdk_dynamodb::Client::new(&config);
-    let store = ScheduleTable::new(client.clone(), table.clone());
+    let store = ScheduleTable::from_env(client.clone());
     // Idempotency-Key records of POST .../releases live in the schedule's own table: the
     // platform's idempotency store (cfp-dynamodb) only needs the pk/sk key schema and the
     // `expiresAt` TTL, which this table shares. It never touches the CfP table.
-    let idempotency = CfpTable::new(client, table);
+    let idempotency = CfpTable::new(client, store.table_name());
     let (store, idempotency) = (&store, &idempotency);
 
     lambda_http::run(service_fn(move |request| async move {

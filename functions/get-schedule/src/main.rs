@@ -10,10 +10,8 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("SCHEDULE_TABLE")
-        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
     let store =
-        cfp_schedule_dynamodb::ScheduleTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+        cfp_schedule_dynamodb::ScheduleTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let setting = |name| std::env::var(name).ok();
     let urls = PublicUrls::new(
         setting("PUBLIC_API_URL").as_deref(),

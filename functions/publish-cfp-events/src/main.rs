@@ -12,11 +12,9 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("CFP_TABLE")
-        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
     let topic = std::env::var("CFP_EVENTS_TOPIC_ARN")
         .expect("CFP_EVENTS_TOPIC_ARN must name the CfP events topic (template.yaml sets it)");
-    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let publisher = SnsDomainEventPublisher::new(aws_sdk_sns::Client::new(&config), topic);
     let dependencies = Dependencies {
         dedupe: &store,

@@ -12,9 +12,7 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("CFP_TABLE")
-        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
-    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let mail = SesSender::from_env(aws_sdk_sesv2::Client::new(&config))?;
     let dependencies = Dependencies {
         dedupe: &store,

@@ -10,11 +10,9 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("CFP_TABLE")
-        .expect("CFP_TABLE must name the CfP table (template.yaml sets it)");
     let bucket = std::env::var("PICTURES_BUCKET")
         .expect("PICTURES_BUCKET must name the pictures bucket (template.yaml sets it)");
-    let store = CfpTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let objects = PictureBucket::new(aws_sdk_s3::Client::new(&config), bucket.as_str());
     let dependencies = Dependencies {
         bucket: &bucket,

@@ -11,11 +11,9 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("SCHEDULE_TABLE")
-        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
     let bucket = std::env::var("SEARCH_INDEX_BUCKET")
         .expect("SEARCH_INDEX_BUCKET must name the search index bucket (template.yaml sets it)");
-    let schedule = ScheduleTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let schedule = ScheduleTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let blobs = SearchIndexBucket::new(SearchIndexBucket::client_for(&config), bucket);
     let dependencies = Dependencies {
         schedule: &schedule,

@@ -8,9 +8,7 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let table = std::env::var("SCHEDULE_TABLE")
-        .expect("SCHEDULE_TABLE must name the schedule table (template.yaml sets it)");
-    let store = ScheduleTable::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = ScheduleTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let store = &store;
 
     // A failed invocation is retried by Lambda (SNS invokes asynchronously), then sent to the

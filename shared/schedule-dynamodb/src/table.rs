@@ -16,6 +16,21 @@ impl ScheduleTable {
         }
     }
 
+    /// The table template.yaml names in `SCHEDULE_TABLE`, on `client`: what a function's `main` builds
+    /// once. Without the variable the function is miswired, so it stops at start-up, saying so.
+    pub fn from_env(client: Client) -> Self {
+        let table = std::env::var(ScheduleTable::ENV).unwrap_or_else(|_| {
+            panic!(
+                "{} must name the schedule table (template.yaml sets it)",
+                ScheduleTable::ENV
+            )
+        });
+        ScheduleTable::new(client, table)
+    }
+
+    /// The environment variable that names the table.
+    pub const ENV: &str = "SCHEDULE_TABLE";
+
     pub fn table_name(&self) -> &str {
         &self.table
     }

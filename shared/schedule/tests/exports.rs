@@ -3,10 +3,9 @@
 //! iCalendar parsed back by the `ical` crate.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::io::BufReader;
 
+use cfp_schedule::export::validation::{c3voc_json_errors, frab_xml_errors};
 use cfp_schedule::export::{ExportLinks, c3voc_json, etag, frab_xml, icalendar};
 use cfp_schedule::{
     Draft, EventFrame, FrameSpec, Release, ReleaseName, SessionType, Slot, Speaker, Talk, TalkId,
@@ -15,12 +14,6 @@ use cfp_schedule::{
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 use uuid::Uuid;
-
-fn reference(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference")
-        .join(name)
-}
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -157,32 +150,12 @@ fn links() -> ExportLinks {
     .expect("links")
 }
 
-fn json_validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(reference("schedule.schema.json")).expect("the schema"),
-    )
-    .expect("schema json");
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft6)
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("a valid schema")
-}
-
-fn json_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
-}
-
 #[test]
 fn c3voc_json_validates_against_the_schema() {
-    let validator = json_validator();
     for dst in [false, true] {
         let bytes = c3voc_json(&release(dst), &links()).expect("json");
         let instance: Value = serde_json::from_slice(&bytes).expect("json");
-        assert_eq!(json_errors(&validator, &instance), Vec::<String>::new());
+        assert_eq!(c3voc_json_errors(&instance), Vec::<String>::new());
 
         let conference = &instance["schedule"]["conference"];
         assert_eq!(conference["acronym"], "devconf_2027");
@@ -231,67 +204,26 @@ fn c3voc_json_validates_against_the_schema() {
 
 #[test]
 fn the_json_validator_is_real() {
-    let validator = json_validator();
     let bytes = c3voc_json(&release(false), &links()).expect("json");
     let good: Value = serde_json::from_slice(&bytes).expect("json");
     let mut no_guid = good.clone();
     let event = &mut no_guid["schedule"]["conference"]["days"][0]["rooms"]["Main Hall"][0];
     event.as_object_mut().expect("event").remove("guid");
-    assert!(!json_errors(&validator, &no_guid).is_empty());
+    assert!(!c3voc_json_errors(&no_guid).is_empty());
     let mut bad_slug = good.clone();
     bad_slug["schedule"]["conference"]["days"][0]["rooms"]["Main Hall"][0]["slug"] =
         "Bad Slug-".into();
-    assert!(!json_errors(&validator, &bad_slug).is_empty());
+    assert!(!c3voc_json_errors(&bad_slug).is_empty());
     let mut bad_acronym = good;
     bad_acronym["schedule"]["conference"]["acronym"] = "devconf-2027".into();
-    assert!(!json_errors(&validator, &bad_acronym).is_empty());
-}
-
-/// Validates XML against the frab XSD with python xmlschema; `Err` lists the problems.
-fn validate_xml(xml: &[u8]) -> Result<(), String> {
-    let python =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/validators/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `make .venv/validators/.installed` (part of `make test`)",
-        python.display()
-    );
-    let script = "import sys, xmlschema\n\
-                  schema = xmlschema.XMLSchema(sys.argv[1])\n\
-                  errors = [str(e) for e in schema.iter_errors(sys.stdin.buffer)]\n\
-                  print('\\n\\n'.join(errors))\n\
-                  sys.exit(1 if errors else 0)\n";
-    let mut child = Command::new(&python)
-        .arg("-c")
-        .arg(script)
-        .arg(reference("schedule.xml.xsd"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(xml)
-        .expect("xml written");
-    let output = child.wait_with_output().expect("python ends");
-    match output.status.code() {
-        Some(0) => Ok(()),
-        Some(1) => Err(String::from_utf8_lossy(&output.stdout).into_owned()),
-        _ => panic!(
-            "the validator failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    }
+    assert!(!c3voc_json_errors(&bad_acronym).is_empty());
 }
 
 #[test]
 fn frab_xml_validates_against_the_xsd() {
     for dst in [false, true] {
         let xml = frab_xml(&release(dst), &links()).expect("xml");
-        if let Err(problems) = validate_xml(&xml) {
+        if let Err(problems) = frab_xml_errors(&xml) {
             panic!("{problems}\n{}", String::from_utf8_lossy(&xml));
         }
         let text = String::from_utf8(xml).expect("utf-8");
@@ -309,9 +241,9 @@ fn the_xsd_validator_is_real() {
     let xml = String::from_utf8(frab_xml(&release(false), &links()).expect("xml")).expect("utf-8");
     // Two events with the same id break the XSD's uniqueness rule.
     let duplicate_id = xml.replace("event id=\"2\"", "event id=\"1\"");
-    assert!(validate_xml(duplicate_id.as_bytes()).is_err());
+    assert!(frab_xml_errors(duplicate_id.as_bytes()).is_err());
     let bad_start = xml.replace("<start>09:00</start>", "<start>9 o'clock</start>");
-    assert!(validate_xml(bad_start.as_bytes()).is_err());
+    assert!(frab_xml_errors(bad_start.as_bytes()).is_err());
 }
 
 fn unescape(text: &str) -> String {

@@ -5,6 +5,8 @@ mod c3voc_json;
 mod etag;
 mod frab_xml;
 mod icalendar;
+#[cfg(feature = "export-validation")]
+pub mod validation;
 
 pub use c3voc_json::c3voc_json;
 pub use etag::etag;
