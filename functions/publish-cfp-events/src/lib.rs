@@ -48,9 +48,10 @@ pub async fn handle(
     event: Event,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> DynamoDbEventResponse {
     process_batch(event, OnFailure::StopBatch, |record| {
-        process(record, dependencies, now)
+        process(record, dependencies, now, deadline)
     })
     .await
 }
@@ -92,6 +93,7 @@ async fn process(
     record: EventRecord,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> Result<(), RecordError> {
     let event_name = record.event_name.clone();
     // A corrupt image fails the record rather than being dropped: after the retries it lands in
@@ -100,8 +102,14 @@ async fn process(
         tracing::debug!(event = %event_name, "not a change of a proposal or an event; skipped");
         return Ok(());
     };
-    let outcome =
-        publish_domain_event(dependencies.dedupe, dependencies.publisher, &change, now).await?;
+    let outcome = publish_domain_event(
+        dependencies.dedupe,
+        dependencies.publisher,
+        &change,
+        now,
+        deadline,
+    )
+    .await?;
     match outcome {
         None => tracing::debug!(event = %event_name, "no domain event in this change"),
         Some((event, once)) => {
@@ -131,9 +139,11 @@ async fn process(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cfp_domain::dedupe::Claim;
     use cfp_domain::domain_event::EventSnapshotType;
     use cfp_domain::domain_event::TalkEventType;
     use cfp_domain::in_memory::{InMemoryStore, RecordingPublisher};
+    use cfp_domain::ports::ClaimOutcome;
     use cfp_domain::team::Role;
     use cfp_domain::test_data;
     use cfp_domain::test_data::sample_event;
@@ -160,11 +170,17 @@ mod tests {
         }
 
         async fn handle(&self, json: Value) -> DynamoDbEventResponse {
+            self.handle_at(json, Utc::now()).await
+        }
+
+        /// An invocation starting at `now`, with the function's timeout in template.yaml.
+        async fn handle_at(&self, json: Value, now: DateTime<Utc>) -> DynamoDbEventResponse {
             let dependencies = Dependencies {
                 dedupe: &self.store,
                 publisher: &self.publisher,
             };
-            handle(stream_event(json), &dependencies, Utc::now()).await
+            let deadline = now + chrono::Duration::seconds(30);
+            handle(stream_event(json), &dependencies, now, deadline).await
         }
 
         fn kinds(&self) -> Vec<(TalkEventType, u32)> {
@@ -508,5 +524,45 @@ mod tests {
             .await;
         assert_eq!(failures(&response), ["2"]);
         assert_eq!(snapshots(&fixture), [(EventSnapshotType::EventCreated, 1)]);
+    }
+
+    #[tokio::test]
+    async fn the_retry_after_a_timeout_holding_the_claim_publishes_once_its_deadline_has_passed() {
+        let fixture = Fixture::new();
+        let sample = sample_event("publish-cfp-events");
+        let first = stream_event(sample.clone()).records.remove(0);
+        let change = change_of(first).expect("image").expect("a change");
+        let key = cfp_domain::domain_event::domain_event(&change)
+            .expect("a confirmation")
+            .dedupe_key()
+            .expect("key");
+        // The first delivery claimed the confirmation, then timed out before publishing it.
+        let now = Utc::now();
+        let timed_out_at = now + chrono::Duration::seconds(2);
+        let timed_out = Claim::new(key, now, timed_out_at);
+        assert_eq!(
+            fixture.store.claim(&timed_out).await,
+            Ok(ClaimOutcome::Claimed)
+        );
+
+        // While it could still be running, the batch stops at that record.
+        let during = timed_out_at - chrono::Duration::milliseconds(1);
+        let response = fixture.handle_at(sample.clone(), during).await;
+        assert_eq!(failures(&response), [CONFIRMED_SEQUENCE]);
+        assert!(fixture.publisher.published().is_empty());
+
+        let retry = timed_out_at + chrono::Duration::milliseconds(1);
+        for _ in 0..2 {
+            let response = fixture.handle_at(sample.clone(), retry).await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        assert_eq!(
+            fixture.kinds(),
+            [
+                (TalkEventType::TalkConfirmed, 2),
+                (TalkEventType::TalkUpdated, 3)
+            ]
+        );
+        assert_eq!(fixture.store.mark_sent(&timed_out).await, Ok(false));
     }
 }

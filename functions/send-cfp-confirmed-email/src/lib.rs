@@ -40,9 +40,10 @@ pub async fn handle(
     event: Event,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> DynamoDbEventResponse {
     process_batch(event, OnFailure::ContinueBatch, |record| {
-        process(record, dependencies, now)
+        process(record, dependencies, now, deadline)
     })
     .await
 }
@@ -51,6 +52,7 @@ async fn process(
     record: EventRecord,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> Result<(), RecordError> {
     if record.event_name != MODIFY
         || !is_proposal_image(&record.change.new_image)
@@ -70,6 +72,7 @@ async fn process(
         &old,
         &new,
         now,
+        deadline,
     )
     .await?;
     let id = new.id;
@@ -138,7 +141,13 @@ mod tests {
         }
 
         async fn handle(&self, json: Value) -> DynamoDbEventResponse {
-            handle(stream_event(json), &self.dependencies(), Utc::now()).await
+            self.handle_at(json, Utc::now()).await
+        }
+
+        /// An invocation starting at `now`, with the function's timeout in template.yaml.
+        async fn handle_at(&self, json: Value, now: DateTime<Utc>) -> DynamoDbEventResponse {
+            let deadline = now + chrono::Duration::seconds(30);
+            handle(stream_event(json), &self.dependencies(), now, deadline).await
         }
     }
 
@@ -258,21 +267,49 @@ mod tests {
         assert_eq!(fixture.mailer.sent().len(), 1);
     }
 
+    fn confirmation_key() -> DedupeKey {
+        DedupeKey::parse(&format!("cfp-decision-email#{PROPOSAL_ID}#confirmed")).expect("key")
+    }
+
     #[tokio::test]
     async fn a_send_in_progress_elsewhere_is_retried_later_not_duplicated() {
         let fixture = Fixture::new();
-        let key =
-            DedupeKey::parse(&format!("cfp-decision-email#{PROPOSAL_ID}#confirmed")).expect("key");
-        let elsewhere = Claim::new(key, Utc::now());
+        let now = Utc::now();
+        let elsewhere_until = now + chrono::Duration::seconds(30);
+        let elsewhere = Claim::new(confirmation_key(), now, elsewhere_until);
         assert_eq!(
             fixture.store.claim(&elsewhere).await,
             Ok(ClaimOutcome::Claimed)
         );
-        let response = fixture
-            .handle(sample_event("send-cfp-confirmed-email"))
-            .await;
-        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        for at in [now, elsewhere_until - chrono::Duration::milliseconds(1)] {
+            let response = fixture
+                .handle_at(sample_event("send-cfp-confirmed-email"), at)
+                .await;
+            assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        }
         assert!(fixture.mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_retry_after_a_timeout_holding_the_claim_sends_once_its_deadline_has_passed() {
+        let fixture = Fixture::new();
+        // The first delivery claimed, then timed out before sending: its claim stays behind.
+        let now = Utc::now();
+        let timed_out_at = now + chrono::Duration::seconds(2);
+        let timed_out = Claim::new(confirmation_key(), now, timed_out_at);
+        assert_eq!(
+            fixture.store.claim(&timed_out).await,
+            Ok(ClaimOutcome::Claimed)
+        );
+        let retry = timed_out_at + chrono::Duration::milliseconds(1);
+        for _ in 0..2 {
+            let response = fixture
+                .handle_at(sample_event("send-cfp-confirmed-email"), retry)
+                .await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        assert_eq!(fixture.mailer.sent().len(), 1);
+        assert_eq!(fixture.store.mark_sent(&timed_out).await, Ok(false));
     }
 
     #[tokio::test]

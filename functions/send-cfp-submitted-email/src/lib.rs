@@ -5,10 +5,10 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use cfp_domain::exactly_once::Once;
+use cfp_domain::exactly_once::{Once, OnceError};
 use cfp_domain::ports::{DedupeStore, Mailer};
 use cfp_domain::use_cases::send_submitted_email;
-use cfp_domain::{CfpError, EmailAddress, StoreError};
+use cfp_domain::{EmailAddress, MailError, StoreError};
 use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
 use chrono::{DateTime, Utc};
 
@@ -30,7 +30,7 @@ enum RecordError {
     #[error(transparent)]
     Image(#[from] StoreError),
     #[error(transparent)]
-    Send(#[from] CfpError),
+    Send(#[from] OnceError<MailError>),
 }
 
 /// Each proposal's email is independent of the others': a failure holds back no other record.
@@ -38,9 +38,10 @@ pub async fn handle(
     event: Event,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> DynamoDbEventResponse {
     process_batch(event, OnFailure::ContinueBatch, |record| {
-        process(record, dependencies, now)
+        process(record, dependencies, now, deadline)
     })
     .await
 }
@@ -49,6 +50,7 @@ async fn process(
     record: EventRecord,
     dependencies: &Dependencies<'_>,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> Result<(), RecordError> {
     if record.event_name != INSERT || !is_proposal_image(&record.change.new_image) {
         tracing::debug!(event = %record.event_name, "not a new proposal; skipped");
@@ -63,6 +65,7 @@ async fn process(
         dependencies.sender,
         &proposal,
         now,
+        deadline,
     )
     .await?;
     match once {
@@ -97,6 +100,11 @@ mod tests {
         EmailAddress::parse("cfp@example.org").expect("sender")
     }
 
+    /// The function's timeout in template.yaml.
+    fn deadline_of(start: DateTime<Utc>) -> DateTime<Utc> {
+        start + chrono::Duration::seconds(30)
+    }
+
     #[tokio::test]
     async fn the_sample_event_sends_one_email_however_often_it_is_delivered() {
         let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
@@ -111,6 +119,7 @@ mod tests {
                 stream_event(sample_event("send-cfp-submitted-email")),
                 &dependencies,
                 now,
+                deadline_of(now),
             )
             .await;
             assert!(failures(&response).is_empty(), "{response:?}");
@@ -141,6 +150,7 @@ mod tests {
             stream_event(sample_event("send-cfp-submitted-email")),
             &dependencies,
             Utc::now(),
+            deadline_of(Utc::now()),
         )
         .await;
         assert_eq!(
@@ -182,6 +192,7 @@ mod tests {
             stream_event(serde_json::json!({"Records": records})),
             &dependencies,
             Utc::now(),
+            deadline_of(Utc::now()),
         )
         .await;
         assert_eq!(failures(&response), ["100"]);
@@ -201,6 +212,7 @@ mod tests {
             stream_event(sample_event("send-cfp-submitted-email")),
             &dependencies,
             Utc::now(),
+            deadline_of(Utc::now()),
         )
         .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
@@ -210,6 +222,7 @@ mod tests {
             stream_event(sample_event("send-cfp-submitted-email")),
             &dependencies,
             Utc::now(),
+            deadline_of(Utc::now()),
         )
         .await;
         assert!(failures(&response).is_empty(), "{response:?}");
@@ -226,13 +239,14 @@ mod tests {
         };
         let now = Utc::now();
         let id = ProposalId::parse(PROPOSAL_ID).expect("id");
-        let elsewhere = Claim::new(DedupeKey::submitted_email(id), now);
+        let elsewhere = Claim::new(DedupeKey::submitted_email(id), now, deadline_of(now));
         assert_eq!(store.claim(&elsewhere).await, Ok(ClaimOutcome::Claimed));
 
         let response = handle(
             stream_event(sample_event("send-cfp-submitted-email")),
             &dependencies,
             now,
+            deadline_of(now),
         )
         .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
@@ -252,6 +266,57 @@ mod tests {
             stream_event(sample_event("send-cfp-submitted-email")),
             &dependencies,
             Utc::now(),
+            deadline_of(Utc::now()),
+        )
+        .await;
+        assert_eq!(failures(&response), [SEQUENCE_NUMBER]);
+        assert!(mailer.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_retry_after_a_timeout_holding_the_claim_sends_once_its_deadline_has_passed() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        // The first delivery claimed, then timed out before sending: its claim stays behind.
+        let now = Utc::now();
+        let timed_out_at = now + chrono::Duration::seconds(2);
+        let id = ProposalId::parse(PROPOSAL_ID).expect("id");
+        let timed_out = Claim::new(DedupeKey::submitted_email(id), now, timed_out_at);
+        assert_eq!(store.claim(&timed_out).await, Ok(ClaimOutcome::Claimed));
+
+        let retry = timed_out_at + chrono::Duration::milliseconds(1);
+        for _ in 0..2 {
+            let response = handle(
+                stream_event(sample_event("send-cfp-submitted-email")),
+                &dependencies,
+                retry,
+                deadline_of(retry),
+            )
+            .await;
+            assert!(failures(&response).is_empty(), "{response:?}");
+        }
+        assert_eq!(mailer.sent().len(), 1);
+        assert_eq!(store.mark_sent(&timed_out).await, Ok(false));
+    }
+
+    #[tokio::test]
+    async fn a_passed_deadline_fails_the_record_and_sends_nothing() {
+        let (store, mailer, sender) = (InMemoryStore::new(), RecordingMailer::new(), sender());
+        let dependencies = Dependencies {
+            dedupe: &store,
+            mailer: &mailer,
+            sender: &sender,
+        };
+        let now = Utc::now();
+        let response = handle(
+            stream_event(sample_event("send-cfp-submitted-email")),
+            &dependencies,
+            now,
+            cfp_dynamodb::invocation_deadline(0),
         )
         .await;
         assert_eq!(failures(&response), [SEQUENCE_NUMBER]);

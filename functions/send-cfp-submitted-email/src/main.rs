@@ -1,7 +1,7 @@
 use std::convert::Infallible;
 
 use aws_lambda_events::event::dynamodb::Event;
-use cfp_dynamodb::CfpTable;
+use cfp_dynamodb::{CfpTable, invocation_deadline};
 use cfp_ses::SesSender;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use send_cfp_submitted_email::{Dependencies, handle};
@@ -22,7 +22,9 @@ async fn main() -> Result<(), Error> {
     let dependencies = &dependencies;
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        Ok::<_, Infallible>(handle(event.payload, dependencies, chrono::Utc::now()).await)
+        // Dedupe leases end when this invocation does, so a retry after a timeout can take over.
+        let deadline = invocation_deadline(event.context.deadline);
+        Ok::<_, Infallible>(handle(event.payload, dependencies, chrono::Utc::now(), deadline).await)
     }))
     .await
 }

@@ -103,8 +103,9 @@ impl StackInfo {
         }
     }
 
-    /// Fills the resource keys from the created resources: `CfpTable`, `ScheduleTable` and
-    /// `StreamFailureQueue` by logical id; the bucket, topic, user pool and client when the
+    /// Fills the resource keys from the created resources: `CfpTable`, `ScheduleTable`,
+    /// `StreamFailureQueue`, `PicturesBucket` and `CfpEventsTopic` by logical id (the template
+    /// also has an alarm topic); otherwise the bucket, topic, user pool and client when the
     /// template has exactly one of each.
     pub fn from_resources(
         resources: &StackResources,
@@ -138,7 +139,7 @@ impl StackInfo {
             schedule_table: by_id("ScheduleTable"),
             bucket: by_id("PicturesBucket").or_else(|| only(s3::BUCKET_TYPE)),
             search_index_bucket: by_id("SearchIndexBucket"),
-            topic_arn: only(sns::TOPIC_TYPE),
+            topic_arn: by_id("CfpEventsTopic").or_else(|| only(sns::TOPIC_TYPE)),
             lambda_endpoint: lambda_endpoint.to_owned(),
             stream_failure_queue_url: by_id("StreamFailureQueue"),
         }
@@ -165,6 +166,16 @@ mod tests {
         ));
         resources.insert(PhysicalResource::new("B1", s3::BUCKET_TYPE, "b1"));
         resources.insert(PhysicalResource::new("B2", s3::BUCKET_TYPE, "b2"));
+        resources.insert(PhysicalResource::new(
+            "AlarmTopic",
+            sns::TOPIC_TYPE,
+            "arn:alarms",
+        ));
+        resources.insert(PhysicalResource::new(
+            "CfpEventsTopic",
+            sns::TOPIC_TYPE,
+            "arn:events",
+        ));
         let info = StackInfo::from_resources(
             &resources,
             "http://127.0.0.1:5000",
@@ -175,6 +186,7 @@ mod tests {
         assert_eq!(info.cfp_table.as_deref(), Some("t1"));
         assert_eq!(info.user_pool_id.as_deref(), Some("eu-central-1_x"));
         assert_eq!(info.bucket, None);
+        assert_eq!(info.topic_arn.as_deref(), Some("arn:events"));
         let json = serde_json::to_value(&info).expect("serializes");
         assert!(json["scheduleTable"].is_null() && json["apiUrl"].is_null());
         assert_eq!(json["lambdaEndpoint"], "http://127.0.0.1:9001");

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::proposal::ProposalId;
 use crate::validation::InvalidValue;
 
-/// How long a claim keeps others off; far longer than one invocation may run.
+/// The longest a claim keeps others off. A claim's lease ends sooner, at the deadline of the
+/// invocation making it (see [`Claim::new`]); this bounds it when that deadline is far off.
 pub const LEASE: Duration = Duration::seconds(60);
 /// How long a record is kept (the store's TTL); longer than any redelivery of the same record.
 pub const RETENTION: Duration = Duration::days(7);
@@ -101,11 +102,14 @@ pub struct Claim {
 }
 
 impl Claim {
-    pub fn new(key: DedupeKey, now: DateTime<Utc>) -> Self {
+    /// A claim made at `now` by an invocation that ends by `deadline`. The lease ends at the
+    /// deadline, never later than `now + LEASE`: a holder can't still be running after its
+    /// deadline, so the retry that follows a timeout finds the lease expired and takes over.
+    pub fn new(key: DedupeKey, now: DateTime<Utc>, deadline: DateTime<Utc>) -> Self {
         Claim {
             key,
             token: LeaseToken::generate(),
-            lease_until: now + LEASE,
+            lease_until: deadline.min(now + LEASE),
             expires_at: now + RETENTION,
         }
     }
@@ -166,12 +170,30 @@ mod tests {
     }
 
     #[test]
-    fn a_claim_leases_briefly_and_expires_late() {
+    fn a_claim_leases_until_the_deadline_and_expires_late() {
         let now = Utc::now();
-        let claim = Claim::new(DedupeKey::submitted_email(ProposalId::generate()), now);
-        assert_eq!(claim.lease_until, now + LEASE);
+        let key = DedupeKey::submitted_email(ProposalId::generate());
+        let deadline = now + Duration::seconds(2);
+        let claim = Claim::new(key.clone(), now, deadline);
+        assert_eq!(claim.lease_until, deadline);
         assert_eq!(claim.expires_at, now + RETENTION);
-        assert_ne!(claim.token, Claim::new(claim.key.clone(), now).token);
+        assert_ne!(claim.token, Claim::new(key, now, deadline).token);
+    }
+
+    #[test]
+    fn the_lease_never_exceeds_lease_even_with_a_far_deadline() {
+        let now = Utc::now();
+        let key = DedupeKey::submitted_email(ProposalId::generate());
+        for deadline in [
+            now + LEASE,
+            now + Duration::days(1),
+            DateTime::<Utc>::MAX_UTC,
+        ] {
+            assert_eq!(
+                Claim::new(key.clone(), now, deadline).lease_until,
+                now + LEASE
+            );
+        }
     }
 
     #[test]

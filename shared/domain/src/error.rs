@@ -21,8 +21,6 @@ pub enum CfpError {
     SlugTaken(String),
     #[error("the call for papers closed at {closed_at}")]
     CfpClosed { closed_at: DateTime<FixedOffset> },
-    #[error("another invocation is sending this email right now")]
-    DeliveryInProgress,
     /// The proposal's state does not allow this step (a decision on a decided proposal, an edit
     /// of a withdrawn one...), or another request changed the state first.
     #[error("a {status} proposal cannot be {action}")]

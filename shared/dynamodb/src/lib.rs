@@ -13,8 +13,8 @@
 //! `ownerId`. An event's proposals in every state come from the table itself.
 //!
 //! The table's stream, as the stream functions read it: [`proposal_from_image`] and
-//! [`event_from_image`] for a record's images and [`process_batch`] for the batch loop with its
-//! partial batch response.
+//! [`event_from_image`] for a record's images, [`process_batch`] for the batch loop with its
+//! partial batch response and [`invocation_deadline`] for the end of the invocation.
 
 mod conditional_write;
 mod dedupe_item;
@@ -24,6 +24,7 @@ mod event_item;
 mod event_store;
 mod idempotency_item;
 mod idempotency_store;
+mod invocation_deadline;
 mod keys;
 mod picture_store;
 mod proposal_item;
@@ -34,6 +35,7 @@ pub mod stream_test_support;
 mod table;
 
 pub use event_item::{event_from_image, is_event_image};
+pub use invocation_deadline::invocation_deadline;
 pub use proposal_item::{PictureItem, is_proposal_image, proposal_from_image};
 pub use stream_batch::{OnFailure, process_batch};
 pub use table::CfpTable;

@@ -10,14 +10,14 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use cfp_domain::StoreError;
-use cfp_domain::dedupe::{Claim, DedupeKey, DedupeRecord, DedupeState, LEASE};
+use cfp_domain::dedupe::{Claim, Decision, DedupeKey, DedupeRecord, DedupeState, decide};
 use cfp_domain::event::EventSlug;
 use cfp_domain::ports::{ClaimOutcome, DedupeStore, EventStore, ProposalStore};
 use cfp_domain::proposal::ProposalId;
 use cfp_domain::test_data;
 use cfp_dynamodb::{CfpTable, proposal_from_image};
 use cfp_local_moto::MotoServer;
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 
 const TABLE: &str = "CfpTable";
 
@@ -205,8 +205,12 @@ async fn the_dedupe_protocol_holds_against_dynamodb() {
     let (store, client) = table(&moto).await;
     let key = DedupeKey::submitted_email(ProposalId::generate());
     let now = Utc::now();
+    // A deadline within a second, as a Lambda deadline is: the lease ends there, to the ms.
+    let deadline = DateTime::from_timestamp(now.timestamp() + 30, 0).expect("time")
+        + Duration::milliseconds(456);
 
-    let first = Claim::new(key.clone(), now);
+    let first = Claim::new(key.clone(), now, deadline);
+    assert_eq!(first.lease_until, deadline);
     assert_eq!(store.claim(&first).await, Ok(ClaimOutcome::Claimed));
     let item = raw_item(&client, &format!("DEDUPE#{}", key.as_str()), "DEDUPE")
         .await
@@ -218,15 +222,24 @@ async fn the_dedupe_protocol_holds_against_dynamodb() {
         first.expires_at.timestamp().to_string(),
         "the TTL is a Number of epoch seconds"
     );
+    assert_eq!(
+        n(&item, "leaseUntilMs"),
+        deadline.timestamp_millis().to_string()
+    );
+    assert_eq!(
+        n(&item, "leaseUntil"),
+        (deadline.timestamp() + 1).to_string(),
+        "in whole seconds for older readers, rounded up so never before the lease ends"
+    );
 
-    let second = Claim::new(key.clone(), now);
+    let second = Claim::new(key.clone(), now, deadline);
     let held = match store.claim(&second).await {
         Ok(ClaimOutcome::Held(Some(record))) => record,
         other => panic!("expected the first claim's record, got {other:?}"),
     };
     assert_eq!(held.state, DedupeState::InProgress);
     assert_eq!(held.lease_token, first.token);
-    assert_eq!(held.lease_until.timestamp(), first.lease_until.timestamp());
+    assert_eq!(held.lease_until, deadline, "read back to the millisecond");
 
     // Only the holder marks or releases.
     assert_eq!(store.mark_sent(&second).await, Ok(false));
@@ -250,14 +263,24 @@ async fn an_expired_lease_is_taken_over_by_exactly_one_and_released_by_its_holde
     let key = DedupeKey::submitted_email(ProposalId::generate());
     let now = Utc::now();
 
-    let crashed = Claim::new(key.clone(), now - LEASE * 2);
+    let deadline = now + Duration::seconds(30);
+    // Timed out a millisecond ago.
+    let crashed = Claim::new(
+        key.clone(),
+        now - Duration::seconds(30),
+        now - Duration::milliseconds(1),
+    );
     assert_eq!(store.claim(&crashed).await, Ok(ClaimOutcome::Claimed));
-    let seen: DedupeRecord = match store.claim(&Claim::new(key.clone(), now)).await {
+    let seen: DedupeRecord = match store.claim(&Claim::new(key.clone(), now, deadline)).await {
         Ok(ClaimOutcome::Held(Some(record))) => record,
         other => panic!("expected the crashed claim's record, got {other:?}"),
     };
+    assert_eq!(decide(&seen, now), Decision::TakeOver);
 
-    let (winner, loser) = (Claim::new(key.clone(), now), Claim::new(key.clone(), now));
+    let (winner, loser) = (
+        Claim::new(key.clone(), now, deadline),
+        Claim::new(key.clone(), now, deadline),
+    );
     assert_eq!(store.take_over(&seen, &winner).await, Ok(true));
     assert_eq!(store.take_over(&seen, &loser).await, Ok(false));
     assert_eq!(

@@ -187,7 +187,7 @@ impl From<&ApiError> for Problem {
                     "Changed by another request at the same time",
                     detail,
                 ),
-                CfpError::DeliveryInProgress | CfpError::Store(_) | CfpError::Mail(_) => internal(),
+                CfpError::Store(_) | CfpError::Mail(_) => internal(),
             },
         }
     }

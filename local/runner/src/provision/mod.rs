@@ -10,7 +10,7 @@ pub mod ses;
 pub mod sns;
 pub mod sqs;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -43,6 +43,8 @@ pub async fn provision_stack(
     resources: &mut StackResources,
 ) -> Result<(), ProvisionError> {
     let mut to_create = BTreeSet::new();
+    // Logged once per type: the template has an alarm or two per function.
+    let mut not_created: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for decl in template.resources.values() {
         let id = &decl.logical_id;
         let active = resource_is_active(decl, scope.conditions).map_err(|source| {
@@ -58,10 +60,17 @@ pub async fn provision_stack(
             resources.mark_unavailable(id, "is not created yet");
             to_create.insert(id.clone());
         } else if resources.get(id).is_none() {
-            tracing::info!(resource = %id, r#type = %decl.resource_type, "not created locally");
+            not_created
+                .entry(decl.resource_type.as_str())
+                .or_default()
+                .push(id);
             resources
                 .mark_unavailable(id, format!("{} is not created locally", decl.resource_type));
         }
+    }
+
+    for (resource_type, ids) in not_created {
+        tracing::info!(r#type = %resource_type, count = ids.len(), resources = %ids.join(", "), "not created locally");
     }
 
     for id in creation_order(&to_create, &template.resources)? {

@@ -73,6 +73,14 @@ fn referenced_names(value: &Value, out: &mut BTreeSet<String>) {
                     (Some(Value::String(name)), _, _) => {
                         out.insert(name.clone());
                     }
+                    // `Ref: !Sub Name`, as a copy made by Fn::ForEach may read.
+                    (Some(Value::Object(named)), _, _) => {
+                        if let Some(Value::String(name)) = named.get("Fn::Sub")
+                            && !name.contains("${")
+                        {
+                            out.insert(name.clone());
+                        }
+                    }
                     (_, Some(Value::Array(args)), _) => {
                         if let Some(Value::String(name)) = args.first() {
                             out.insert(name.clone());
@@ -142,12 +150,15 @@ Resources:
   Queue:
     Type: AWS::SQS::Queue
     Properties: {Name: !Sub '${AWS::StackName}-${!Literal}'}
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties: {Dimensions: [{Value: {Ref: !Sub Group}}]}
 "#,
         )
         .expect("parses");
         let ids: BTreeSet<String> = template.resources.keys().cloned().collect();
         let order = creation_order(&ids, &template.resources).expect("no cycle");
-        assert_eq!(order, vec!["Queue", "Pool", "Client", "Group"]);
+        assert_eq!(order, vec!["Queue", "Pool", "Client", "Group", "Alarm"]);
     }
 
     #[test]

@@ -214,13 +214,16 @@ impl Resolver<'_> {
     }
 
     fn reference(&self, args: &Value) -> Result<Option<Value>, ResolveError> {
-        let Value::String(name) = args else {
-            return Err(shape("Ref", format!("expects a name, found {args}")));
+        let name = match args {
+            Value::String(name) => name.clone(),
+            // AWS::LanguageExtensions lets a function name the logical id (`Ref: !Sub ...`).
+            Value::Object(_) => self.text("Ref", args)?,
+            _ => return Err(shape("Ref", format!("expects a name, found {args}"))),
         };
         if name == "AWS::NoValue" {
             return Ok(None);
         }
-        self.lookup_name(name).map(Some)
+        self.lookup_name(&name).map(Some)
     }
 
     fn lookup_name(&self, name: &str) -> Result<Value, ResolveError> {
@@ -241,6 +244,8 @@ impl Resolver<'_> {
             Value::Array(items) if items.len() == 2 => {
                 let resource = match &items[0] {
                     Value::String(r) => r.clone(),
+                    // As in `Ref`: a function may name the logical id (AWS::LanguageExtensions).
+                    named @ Value::Object(_) => self.text("Fn::GetAtt", named)?,
                     other => {
                         return Err(shape(
                             "Fn::GetAtt",
@@ -695,6 +700,22 @@ mod tests {
         assert_eq!(ok("!And [!Condition IsDev, !Equals [a, a]]"), json!(true));
         assert_eq!(ok("!Or [!Condition IsProd, !Equals [a, b]]"), json!(false));
         assert_eq!(ok("!FindInMap [Env, !Ref Stage, Size]"), json!(1));
+    }
+
+    #[test]
+    fn ref_and_get_att_may_compute_the_logical_id() {
+        assert_eq!(ok("{Ref: !Sub 'Table'}"), json!("cfp-local-Table-ABC"));
+        assert_eq!(
+            ok("{Ref: !Join ['', [Ta, ble]]}"),
+            json!("cfp-local-Table-ABC")
+        );
+        assert_eq!(
+            ok("!GetAtt [!Sub 'Table', Arn]"),
+            json!("arn:aws:dynamodb:eu-central-1:123456789012:table/t")
+        );
+        let err = resolve_yaml("{Ref: !Sub 'No${Stage}'}", &[]).unwrap_err();
+        assert_eq!(err, ResolveError::UnknownReference("Nodev".into()));
+        assert!(resolve_yaml("{Ref: !Split [',', 'a,b']}", &[]).is_err());
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! template.yaml as the local stack reads it: YAML with CloudFormation's short-form tags, SAM's
-//! Globals, parameters, conditions, intrinsic functions, dependency order, functions and events.
+//! template.yaml as the local stack reads it: YAML with CloudFormation's short-form tags,
+//! `Fn::ForEach` loops, SAM's Globals, parameters, conditions, intrinsic functions, dependency
+//! order, functions and events.
 
 pub mod conditions;
 pub mod dependencies;
 pub mod events;
+pub mod for_each;
 pub mod functions;
 pub mod globals;
 pub mod intrinsics;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::for_each::{ForEachError, expand_map};
 use super::globals::apply_globals;
 use super::yaml::{YamlError, parse_cloudformation_yaml};
 
@@ -20,6 +21,12 @@ pub enum TemplateError {
     Yaml { path: PathBuf, source: YamlError },
     #[error("{path}: {message}")]
     Shape { path: PathBuf, message: String },
+    #[error("{path}: `{section}`: {source}")]
+    ForEach {
+        path: PathBuf,
+        section: &'static str,
+        source: ForEachError,
+    },
 }
 
 /// A declared parameter (`Parameters.<Name>`).
@@ -95,9 +102,18 @@ impl Template {
             parameters.insert(name.clone(), parameter_decl(&name, &decl).map_err(shape)?);
         }
 
+        // The sections where AWS::LanguageExtensions allows Fn::ForEach, as the transform leaves them.
+        let expanded = |name: &'static str| -> Result<Map<String, Value>, TemplateError> {
+            expand_map(&section(name)?).map_err(|source| TemplateError::ForEach {
+                path: path.to_owned(),
+                section: name,
+                source,
+            })
+        };
+
         let globals = section("Globals")?;
         let mut resources = BTreeMap::new();
-        let declared = section("Resources")?;
+        let declared = expanded("Resources")?;
         if declared.is_empty() {
             return Err(shape("the template declares no `Resources`".into()));
         }
@@ -111,7 +127,7 @@ impl Template {
             path: path.to_owned(),
             parameters,
             mappings: section("Mappings")?,
-            conditions: section("Conditions")?,
+            conditions: expanded("Conditions")?,
             metadata: section("Metadata")?,
             globals,
             resources,
@@ -250,6 +266,31 @@ mod tests {
         assert_eq!(q.condition.as_deref(), Some("IsProd"));
         assert_eq!(q.depends_on, vec!["T"]);
         assert!(template.resources["T"].properties.is_empty());
+    }
+
+    #[test]
+    fn loops_in_resources_and_conditions_are_expanded() {
+        let template = parse(
+            "Conditions:\n  Fn::ForEach::C: [S, [dev, prod], {'Is${S}': !Equals [!Ref Stage, '${S}']}]\n\
+             Resources:\n  F: {Type: AWS::Serverless::Function}\n  \
+             Fn::ForEach::A: [Fn, [F], {'${Fn}Alarm': {Type: AWS::CloudWatch::Alarm, Condition: Isprod}}]\n",
+        )
+        .expect("parses");
+        assert_eq!(
+            template.resources.keys().collect::<Vec<_>>(),
+            ["F", "FAlarm"]
+        );
+        assert_eq!(
+            template.resources["FAlarm"].condition.as_deref(),
+            Some("Isprod")
+        );
+        assert_eq!(
+            template.conditions.keys().collect::<Vec<_>>(),
+            ["Isdev", "Isprod"]
+        );
+        let err = parse("Resources:\n  Fn::ForEach::A: [X, [a], {Fixed: {Type: T}}]\n")
+            .expect_err("rejected");
+        assert!(err.to_string().contains("`Resources`"), "{err}");
     }
 
     #[test]

@@ -342,7 +342,13 @@ fn parameter_overrides_reach_the_functions() {
     )];
     let parameters =
         ParameterValues::resolve(&template.parameters, &overrides).expect("parameters");
-    let conditions = BTreeMap::new();
+    let conditions = evaluate_conditions(
+        &template.conditions,
+        &template.mappings,
+        &stack,
+        &parameters,
+    )
+    .expect("conditions");
     let scope = Scope {
         stack: &stack,
         parameters: &parameters,
@@ -420,4 +426,113 @@ fn binaries_are_checked_with_the_build_command_to_run() {
         message.contains("/nowhere/target/release/create-event"),
         "{message}"
     );
+}
+
+/// The alarms' dimension names the resource an alarm watches (`Ref: !Sub FunctionId` once
+/// Fn::ForEach has run, or a plain `Ref`/`GetAtt`).
+fn watched_resource(alarm: &crate::template::ResourceDecl) -> Option<String> {
+    let value = &alarm.properties.get("Dimensions")?.get(0)?["Value"];
+    match value.get("Ref") {
+        Some(serde_json::Value::String(id)) => Some(id.clone()),
+        Some(named) => named.get("Fn::Sub")?.as_str().map(str::to_owned),
+        None => value
+            .get("Fn::GetAtt")?
+            .get(0)?
+            .get("Fn::Sub")?
+            .as_str()
+            .map(str::to_owned),
+    }
+}
+
+#[test]
+fn every_function_stream_consumer_queue_and_the_api_have_alarms() {
+    const ALARM: &str = "AWS::CloudWatch::Alarm";
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let alarms: Vec<_> = template.resources_of_type(ALARM).collect();
+    let watching = |metric: &str| -> Vec<String> {
+        let mut ids: Vec<String> = alarms
+            .iter()
+            .filter(|a| a.properties["MetricName"] == metric)
+            .filter_map(|a| watched_resource(a))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut functions: Vec<String> = template
+        .resources_of_type(FUNCTION_TYPE)
+        .map(|f| f.logical_id.clone())
+        .collect();
+    functions.sort();
+    assert_eq!(
+        watching("Errors"),
+        functions,
+        "an Errors alarm per function"
+    );
+    assert_eq!(
+        watching("Throttles"),
+        functions,
+        "a Throttles alarm per function"
+    );
+
+    let mut stream_consumers: Vec<String> = template
+        .resources_of_type(FUNCTION_TYPE)
+        .filter(|f| {
+            f.properties
+                .get("Events")
+                .and_then(|e| e.as_object())
+                .is_some_and(|events| events.values().any(|e| e["Type"] == "DynamoDB"))
+        })
+        .map(|f| f.logical_id.clone())
+        .collect();
+    stream_consumers.sort();
+    assert_eq!(stream_consumers.len(), 4);
+    assert_eq!(watching("IteratorAge"), stream_consumers);
+    assert_eq!(
+        watching("ApproximateNumberOfMessagesVisible"),
+        ["StreamFailureQueue", "TalkDetailsDeadLetterQueue"]
+    );
+    assert_eq!(watching("5xx"), ["HttpApi"]);
+    for alarm in &alarms {
+        let p = &alarm.properties;
+        assert_eq!(
+            p["TreatMissingData"], "notBreaching",
+            "{}",
+            alarm.logical_id
+        );
+        assert!(p["AlarmActions"].is_array() && p["OKActions"].is_array());
+    }
+}
+
+#[test]
+fn stage_and_alarm_topic_parameters_choose_what_exists() {
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let stack = StackSettings::default();
+    let evaluate = |overrides: &[(&str, &str)]| {
+        let overrides: Vec<(String, String)> = overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let parameters =
+            ParameterValues::resolve(&template.parameters, &overrides).expect("parameters");
+        evaluate_conditions(
+            &template.conditions,
+            &template.mappings,
+            &stack,
+            &parameters,
+        )
+        .expect("conditions")
+    };
+    let dev = evaluate(&[]);
+    assert!(!dev["IsProd"] && dev["CreateAlarmTopic"]);
+    let prod = evaluate(&[
+        ("Stage", "prod"),
+        ("AlarmTopicArn", "arn:aws:sns:eu-central-1:123456789012:ops"),
+    ]);
+    assert!(prod["IsProd"] && !prod["CreateAlarmTopic"]);
+    let topic = &template.resources["AlarmTopic"];
+    assert_eq!(topic.condition.as_deref(), Some("CreateAlarmTopic"));
+    assert!(matches!(
+        ParameterValues::resolve(&template.parameters, &[("Stage".into(), "qa".into())]),
+        Err(crate::template::parameters::ParameterError::NotAllowed { .. })
+    ));
 }

@@ -16,18 +16,19 @@ pub enum PublishDomainEventError {
 
 /// The domain event a change of the CfP table makes (if any), published once per subject (talk
 /// or event), version and type however often the change is delivered. `Ok(None)`: the change is
-/// no news for other contexts.
+/// no news for other contexts. `deadline`: when the calling invocation ends (see [`run_once`]).
 pub async fn publish_domain_event(
     dedupe: &dyn DedupeStore,
     publisher: &dyn DomainEventPublisher,
     change: &CfpChange,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> Result<Option<(DomainEvent, Once)>, PublishDomainEventError> {
     let Some(event) = domain_event(change) else {
         return Ok(None);
     };
     let key = event.dedupe_key().map_err(PublishDomainEventError::Key)?;
-    let once = run_once(dedupe, key, now, || publisher.publish(&event)).await?;
+    let once = run_once(dedupe, key, now, deadline, || publisher.publish(&event)).await?;
     Ok(Some((event, once)))
 }
 
@@ -39,6 +40,11 @@ mod tests {
     use crate::proposal::{ProposalStatus, Version};
     use crate::team::Role;
     use crate::test_data;
+
+    /// The stream function's timeout in template.yaml, from now.
+    fn deadline() -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(30)
+    }
 
     fn confirmation() -> CfpChange {
         let old = test_data::proposal();
@@ -62,10 +68,11 @@ mod tests {
     async fn a_change_is_published_once_however_often_it_is_delivered() {
         let (store, publisher) = (InMemoryStore::new(), RecordingPublisher::new());
         let change = confirmation();
-        let first = publish_domain_event(&store, &publisher, &change, Utc::now()).await;
+        let first = publish_domain_event(&store, &publisher, &change, Utc::now(), deadline()).await;
         assert!(matches!(first, Ok(Some((_, Once::Done)))), "{first:?}");
         for _ in 0..2 {
-            let again = publish_domain_event(&store, &publisher, &change, Utc::now()).await;
+            let again =
+                publish_domain_event(&store, &publisher, &change, Utc::now(), deadline()).await;
             assert!(
                 matches!(again, Ok(Some((_, Once::AlreadyDone)))),
                 "{again:?}"
@@ -82,7 +89,8 @@ mod tests {
         let (store, publisher) = (InMemoryStore::new(), RecordingPublisher::new());
         let created = CfpChange::Event(EventChange::Inserted(test_data::event()));
         for change in [&created, &team_change(), &created, &team_change()] {
-            let result = publish_domain_event(&store, &publisher, change, Utc::now()).await;
+            let result =
+                publish_domain_event(&store, &publisher, change, Utc::now(), deadline()).await;
             assert!(matches!(result, Ok(Some(_))), "{result:?}");
         }
         let kinds: Vec<_> = publisher
@@ -114,7 +122,8 @@ mod tests {
                 new: event,
             }),
         ] {
-            let result = publish_domain_event(&store, &publisher, &change, Utc::now()).await;
+            let result =
+                publish_domain_event(&store, &publisher, &change, Utc::now(), deadline()).await;
             assert!(matches!(result, Ok(None)), "{result:?}");
         }
         assert!(publisher.published().is_empty());
@@ -124,7 +133,8 @@ mod tests {
     async fn a_failed_publish_is_an_error_and_a_retry_publishes() {
         let (store, publisher) = (InMemoryStore::new(), RecordingPublisher::new());
         publisher.fail(true);
-        let result = publish_domain_event(&store, &publisher, &confirmation(), Utc::now()).await;
+        let result =
+            publish_domain_event(&store, &publisher, &confirmation(), Utc::now(), deadline()).await;
         assert!(
             matches!(
                 result,
@@ -134,7 +144,8 @@ mod tests {
         );
         assert!(publisher.published().is_empty());
         publisher.fail(false);
-        let result = publish_domain_event(&store, &publisher, &confirmation(), Utc::now()).await;
+        let result =
+            publish_domain_event(&store, &publisher, &confirmation(), Utc::now(), deadline()).await;
         assert!(matches!(result, Ok(Some((_, Once::Done)))), "{result:?}");
         assert_eq!(publisher.published().len(), 1);
     }

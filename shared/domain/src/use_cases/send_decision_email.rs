@@ -21,7 +21,8 @@ pub enum DecisionEmailError {
 
 /// For a change of a proposal from `old` to `new`: when it is a decision, the decision email to
 /// the speaker, exactly once per proposal and decision however often the change is delivered.
-/// `Ok(None)`: no decision, nothing to send.
+/// `Ok(None)`: no decision, nothing to send. `deadline`: when the calling invocation ends (see
+/// [`run_once`]).
 pub async fn send_decision_email(
     dedupe: &dyn DedupeStore,
     mailer: &dyn Mailer,
@@ -29,13 +30,14 @@ pub async fn send_decision_email(
     old: &Proposal,
     new: &Proposal,
     now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> Result<Option<(ProposalDecision, Once)>, DecisionEmailError> {
     let Some(decision) = ProposalDecision::made(old, new) else {
         return Ok(None);
     };
     let key = decision.email_key(new).map_err(DecisionEmailError::Key)?;
     let email = decision_email(new, decision)?;
-    let once = run_once(dedupe, key, now, || mailer.send(sender, &email)).await?;
+    let once = run_once(dedupe, key, now, deadline, || mailer.send(sender, &email)).await?;
     Ok(Some((decision, once)))
 }
 
@@ -51,6 +53,11 @@ mod tests {
         EmailAddress::parse("cfp@example.org").expect("sender")
     }
 
+    /// The stream function's timeout in template.yaml, from now.
+    fn deadline() -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(30)
+    }
+
     fn change(to: ProposalStatus) -> (Proposal, Proposal) {
         let old = test_data::proposal();
         let mut new = old.clone();
@@ -64,13 +71,29 @@ mod tests {
         let (store, mailer) = (InMemoryStore::new(), RecordingMailer::new());
         for status in [ProposalStatus::Confirmed, ProposalStatus::Rejected] {
             let (old, new) = change(status);
-            let first = send_decision_email(&store, &mailer, &sender(), &old, &new, Utc::now())
-                .await
-                .expect("sent");
+            let first = send_decision_email(
+                &store,
+                &mailer,
+                &sender(),
+                &old,
+                &new,
+                Utc::now(),
+                deadline(),
+            )
+            .await
+            .expect("sent");
             assert!(matches!(first, Some((_, Once::Done))), "{first:?}");
-            let again = send_decision_email(&store, &mailer, &sender(), &old, &new, Utc::now())
-                .await
-                .expect("skipped");
+            let again = send_decision_email(
+                &store,
+                &mailer,
+                &sender(),
+                &old,
+                &new,
+                Utc::now(),
+                deadline(),
+            )
+            .await
+            .expect("skipped");
             assert!(matches!(again, Some((_, Once::AlreadyDone))), "{again:?}");
             let decision = first.map(|(d, _)| d).expect("a decision");
             let key = decision.email_key(&new).expect("key");
@@ -91,12 +114,28 @@ mod tests {
         let (_, confirmed) = change(ProposalStatus::Confirmed);
         let mut edited = confirmed.clone();
         edited.title = Title::parse("Renamed").expect("title");
-        let result =
-            send_decision_email(&store, &mailer, &sender(), &confirmed, &edited, Utc::now()).await;
+        let result = send_decision_email(
+            &store,
+            &mailer,
+            &sender(),
+            &confirmed,
+            &edited,
+            Utc::now(),
+            deadline(),
+        )
+        .await;
         assert!(matches!(result, Ok(None)), "{result:?}");
         let (old, withdrawn) = change(ProposalStatus::Withdrawn);
-        let result =
-            send_decision_email(&store, &mailer, &sender(), &old, &withdrawn, Utc::now()).await;
+        let result = send_decision_email(
+            &store,
+            &mailer,
+            &sender(),
+            &old,
+            &withdrawn,
+            Utc::now(),
+            deadline(),
+        )
+        .await;
         assert!(matches!(result, Ok(None)), "{result:?}");
         assert!(mailer.sent().is_empty());
     }
@@ -106,13 +145,31 @@ mod tests {
         let (store, mailer) = (InMemoryStore::new(), RecordingMailer::new());
         let (old, new) = change(ProposalStatus::Confirmed);
         mailer.fail(true);
-        let result = send_decision_email(&store, &mailer, &sender(), &old, &new, Utc::now()).await;
+        let result = send_decision_email(
+            &store,
+            &mailer,
+            &sender(),
+            &old,
+            &new,
+            Utc::now(),
+            deadline(),
+        )
+        .await;
         assert!(
             matches!(result, Err(DecisionEmailError::Once(OnceError::Effect(_)))),
             "{result:?}"
         );
         mailer.fail(false);
-        let result = send_decision_email(&store, &mailer, &sender(), &old, &new, Utc::now()).await;
+        let result = send_decision_email(
+            &store,
+            &mailer,
+            &sender(),
+            &old,
+            &new,
+            Utc::now(),
+            deadline(),
+        )
+        .await;
         assert!(matches!(result, Ok(Some((_, Once::Done)))), "{result:?}");
         assert_eq!(mailer.sent().len(), 1);
     }

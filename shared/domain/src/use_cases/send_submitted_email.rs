@@ -3,29 +3,25 @@ use chrono::{DateTime, Utc};
 use crate::dedupe::DedupeKey;
 use crate::email::proposal_received;
 use crate::email_address::EmailAddress;
-use crate::error::CfpError;
+use crate::error::MailError;
 use crate::exactly_once::{Once, OnceError, run_once};
 use crate::ports::{DedupeStore, Mailer};
 use crate::proposal::Proposal;
 
-/// Sends the "proposal received" email exactly once per proposal, however often it is asked to.
-/// `Err` means: not sent now, retry later.
+/// Sends the "proposal received" email exactly once per proposal, however often it is asked to,
+/// by an invocation that ends by `deadline` (see [`run_once`]). `Err` means: not sent now, retry
+/// later.
 pub async fn send_submitted_email(
     dedupe: &dyn DedupeStore,
     mailer: &dyn Mailer,
     sender: &EmailAddress,
     proposal: &Proposal,
     now: DateTime<Utc>,
-) -> Result<Once, CfpError> {
+    deadline: DateTime<Utc>,
+) -> Result<Once, OnceError<MailError>> {
     let email = proposal_received(proposal);
     let key = DedupeKey::submitted_email(proposal.id);
-    run_once(dedupe, key, now, || mailer.send(sender, &email))
-        .await
-        .map_err(|error| match error {
-            OnceError::InProgress => CfpError::DeliveryInProgress,
-            OnceError::Store(error) => CfpError::Store(error),
-            OnceError::Effect(error) => CfpError::Mail(error),
-        })
+    run_once(dedupe, key, now, deadline, || mailer.send(sender, &email)).await
 }
 
 #[cfg(test)]
@@ -40,6 +36,11 @@ mod tests {
         EmailAddress::parse("cfp@example.org").expect("sender")
     }
 
+    /// The stream function's timeout in template.yaml.
+    fn deadline_of(start: DateTime<Utc>) -> DateTime<Utc> {
+        start + chrono::Duration::seconds(30)
+    }
+
     #[tokio::test]
     async fn sends_once_however_often_it_is_asked() {
         let (store, mailer, proposal) = (
@@ -49,16 +50,23 @@ mod tests {
         );
         let now = Utc::now();
         assert_eq!(
-            send_submitted_email(&store, &mailer, &sender(), &proposal, now)
+            send_submitted_email(&store, &mailer, &sender(), &proposal, now, deadline_of(now))
                 .await
                 .ok(),
             Some(Once::Done)
         );
         for later in [now, now + LEASE * 2, now + chrono::Duration::days(6)] {
             assert_eq!(
-                send_submitted_email(&store, &mailer, &sender(), &proposal, later)
-                    .await
-                    .ok(),
+                send_submitted_email(
+                    &store,
+                    &mailer,
+                    &sender(),
+                    &proposal,
+                    later,
+                    deadline_of(later)
+                )
+                .await
+                .ok(),
                 Some(Once::AlreadyDone)
             );
         }
@@ -75,29 +83,44 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_live_lease_of_another_invocation_is_busy() {
+    async fn a_live_lease_of_another_invocation_is_busy_until_its_deadline() {
         let (store, mailer, proposal) = (
             InMemoryStore::new(),
             RecordingMailer::new(),
             test_data::proposal(),
         );
         let now = Utc::now();
-        let other = Claim::new(DedupeKey::submitted_email(proposal.id), now);
+        let other_deadline = deadline_of(now);
+        let other = Claim::new(DedupeKey::submitted_email(proposal.id), now, other_deadline);
         assert_eq!(store.claim(&other).await, Ok(ClaimOutcome::Claimed));
 
+        let during = other_deadline - chrono::Duration::milliseconds(1);
         let result = send_submitted_email(
             &store,
             &mailer,
             &sender(),
             &proposal,
-            now + chrono::Duration::seconds(59),
+            during,
+            deadline_of(during),
         )
         .await;
-        assert!(
-            matches!(result, Err(CfpError::DeliveryInProgress)),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(OnceError::InProgress)), "{result:?}");
         assert!(mailer.sent().is_empty());
+
+        // The other invocation timed out at its deadline: the retry after it sends.
+        let retry = other_deadline + chrono::Duration::milliseconds(1);
+        let result = send_submitted_email(
+            &store,
+            &mailer,
+            &sender(),
+            &proposal,
+            retry,
+            deadline_of(retry),
+        )
+        .await;
+        assert_eq!(result.ok(), Some(Once::Done));
+        assert_eq!(mailer.sent().len(), 1);
+        assert_eq!(store.mark_sent(&other).await, Ok(false));
     }
 
     #[tokio::test]
@@ -108,14 +131,16 @@ mod tests {
             test_data::proposal(),
         );
         let now = Utc::now();
+        let crashed_at = now - LEASE - chrono::Duration::seconds(1);
         let crashed = Claim::new(
             DedupeKey::submitted_email(proposal.id),
-            now - LEASE - chrono::Duration::seconds(1),
+            crashed_at,
+            crashed_at + LEASE,
         );
         assert_eq!(store.claim(&crashed).await, Ok(ClaimOutcome::Claimed));
 
         assert_eq!(
-            send_submitted_email(&store, &mailer, &sender(), &proposal, now)
+            send_submitted_email(&store, &mailer, &sender(), &proposal, now, deadline_of(now))
                 .await
                 .ok(),
             Some(Once::Done)
@@ -130,7 +155,7 @@ mod tests {
         let store = InMemoryStore::new();
         let key = DedupeKey::submitted_email(test_data::proposal().id);
         let now = Utc::now();
-        let crashed = Claim::new(key.clone(), now - LEASE * 2);
+        let crashed = Claim::new(key.clone(), now - LEASE * 2, now - LEASE);
         store.claim(&crashed).await.expect("claimed");
         let seen = DedupeRecord {
             key: key.clone(),
@@ -138,7 +163,10 @@ mod tests {
             lease_token: crashed.token,
             lease_until: crashed.lease_until,
         };
-        let (first, second) = (Claim::new(key.clone(), now), Claim::new(key, now));
+        let (first, second) = (
+            Claim::new(key.clone(), now, deadline_of(now)),
+            Claim::new(key, now, deadline_of(now)),
+        );
         assert_eq!(store.take_over(&seen, &first).await, Ok(true));
         assert_eq!(store.take_over(&seen, &second).await, Ok(false));
         let stale = DedupeRecord {
@@ -156,8 +184,16 @@ mod tests {
             test_data::proposal(),
         );
         mailer.fail(true);
-        let result = send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now()).await;
-        assert!(matches!(result, Err(CfpError::Mail(_))), "{result:?}");
+        let result = send_submitted_email(
+            &store,
+            &mailer,
+            &sender(),
+            &proposal,
+            Utc::now(),
+            deadline_of(Utc::now()),
+        )
+        .await;
+        assert!(matches!(result, Err(OnceError::Effect(_))), "{result:?}");
         assert_eq!(
             store.dedupe_record(&DedupeKey::submitted_email(proposal.id)),
             None
@@ -165,9 +201,16 @@ mod tests {
 
         mailer.fail(false);
         assert_eq!(
-            send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now())
-                .await
-                .ok(),
+            send_submitted_email(
+                &store,
+                &mailer,
+                &sender(),
+                &proposal,
+                Utc::now(),
+                deadline_of(Utc::now())
+            )
+            .await
+            .ok(),
             Some(Once::Done)
         );
         assert_eq!(mailer.sent().len(), 1);
@@ -181,8 +224,16 @@ mod tests {
             test_data::proposal(),
         );
         store.fail(true);
-        let result = send_submitted_email(&store, &mailer, &sender(), &proposal, Utc::now()).await;
-        assert!(matches!(result, Err(CfpError::Store(_))), "{result:?}");
+        let result = send_submitted_email(
+            &store,
+            &mailer,
+            &sender(),
+            &proposal,
+            Utc::now(),
+            deadline_of(Utc::now()),
+        )
+        .await;
+        assert!(matches!(result, Err(OnceError::Store(_))), "{result:?}");
         assert!(mailer.sent().is_empty());
     }
 }
