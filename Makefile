@@ -36,7 +36,7 @@ run: $(MOTO_VENV)/.installed build
 lint: $(TOOLS_VENV)/.installed
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(TOOLS_VENV)/bin/cfn-lint template.yaml
+	$(TOOLS_VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 	$(TOOLS_VENV)/bin/sam validate --lint --template template.yaml --region eu-central-1
 
 fmt:

@@ -1,10 +1,12 @@
 //! The end-to-end tests, one module per area, run against a local stack (scripts/test.sh starts
 //! one; `CFP_STACK_FILE` names it).
 
+mod auth_matrix;
 mod authorizer;
 mod bad_input;
 mod cfp_submission;
 mod events_out;
+mod logs;
 mod pictures;
 mod review_flow;
 mod sample_events;

@@ -9,15 +9,7 @@ use cfp_e2e::{ApiResponse, Caller, Stack, User};
 use serde_json::{Value, json};
 
 async fn submit(stack: &Stack, slug: &str, speaker: &User, title: &str) -> String {
-    let created = stack
-        .post(
-            &format!("/events/{slug}/cfps"),
-            speaker.caller(),
-            &proposal_body(title),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    created.json["id"].as_str().expect("an id").to_owned()
+    stack.submit(slug, speaker, &proposal_body(title)).await
 }
 
 async fn set_role(stack: &Stack, slug: &str, by: &User, user: &User, role: &str) -> ApiResponse {

@@ -23,14 +23,6 @@ struct Scheduled {
     talks: Vec<String>,
 }
 
-async fn submit(stack: &Stack, slug: &str, speaker: &User, body: &Value) -> String {
-    let created = stack
-        .post(&format!("/events/{slug}/cfps"), speaker.caller(), body)
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    created.json["id"].as_str().expect("an id").to_owned()
-}
-
 async fn confirm(stack: &Stack, slug: &str, id: &str, organiser: &User) {
     let confirmed = stack
         .send(
@@ -51,7 +43,9 @@ async fn event_with_talks(stack: &Stack, talks: &[(&str, &str)]) -> Scheduled {
     let mut ids = Vec::new();
     for (title, speaker) in talks {
         let user = stack.user(None).await;
-        let id = submit(stack, &slug, &user, &proposal_by(title, speaker)).await;
+        let id = stack
+            .submit(&slug, &user, &proposal_by(title, speaker))
+            .await;
         confirm(stack, &slug, &id, &organiser).await;
         ids.push(id);
     }
@@ -340,7 +334,9 @@ async fn a_draft_is_refused_with_every_conflict_listed_and_nothing_saved() {
     .await;
     let t = &event.talks;
     let speaker = stack.user(None).await;
-    let submitted = submit(stack, &event.slug, &speaker, &proposal_body("Not decided")).await;
+    let submitted = stack
+        .submit(&event.slug, &speaker, &proposal_body("Not decided"))
+        .await;
 
     // A clean draft first, once the schedule knows the talks: a refused one must leave it as is.
     put_draft_when_known(
@@ -417,20 +413,12 @@ async fn a_withdrawn_talk_leaves_the_draft_and_the_next_release_not_the_current_
     let organiser = stack.admin().await;
     let slug = stack.open_event(&organiser).await;
     let (ada, grace) = (stack.user(None).await, stack.user(None).await);
-    let staying = submit(
-        stack,
-        &slug,
-        &ada,
-        &proposal_by("Staying power", "Ada Lovelace"),
-    )
-    .await;
-    let leaving = submit(
-        stack,
-        &slug,
-        &grace,
-        &proposal_by("Vanishing act", "Grace Hopper"),
-    )
-    .await;
+    let staying = stack
+        .submit(&slug, &ada, &proposal_by("Staying power", "Ada Lovelace"))
+        .await;
+    let leaving = stack
+        .submit(&slug, &grace, &proposal_by("Vanishing act", "Grace Hopper"))
+        .await;
     confirm(stack, &slug, &staying, &organiser).await;
     confirm(stack, &slug, &leaving, &organiser).await;
     let event = Scheduled {

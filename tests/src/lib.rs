@@ -7,7 +7,9 @@
 pub mod api;
 pub mod fixtures;
 pub mod pictures;
+pub mod public_leaks;
 pub mod stack;
+pub mod template_routes;
 pub mod tokens;
 pub mod topic;
 pub mod validators;

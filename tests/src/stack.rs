@@ -114,6 +114,15 @@ impl Stack {
         slug
     }
 
+    /// A proposal `body` submitted to `slug` by `speaker`; its id (asserts the 201).
+    pub async fn submit(&self, slug: &str, speaker: &User, body: &Value) -> String {
+        let created = self
+            .post(&format!("/events/{slug}/cfps"), speaker.caller(), body)
+            .await;
+        assert_eq!(created.status, 201, "{created:?}");
+        created.json["id"].as_str().expect("an id").to_owned()
+    }
+
     pub async fn get(&self, path: &str, caller: Caller) -> ApiResponse {
         self.request(reqwest::Method::GET, path, caller, None).await
     }

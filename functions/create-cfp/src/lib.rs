@@ -36,6 +36,7 @@ async fn create_cfp(
     let slug = path_parameter(request, "event")?;
     let body: NewProposalRequest = json_body(request)?;
     let proposal = use_cases::submit_proposal(events, proposals, &caller, &slug, body, now).await?;
+    cfp_observability::record_proposal(&proposal.id.to_string());
     tracing::info!(proposal = %proposal.id, event = %proposal.event, "proposal submitted");
     created_proposal_response(&proposal)
 }

@@ -1,6 +1,7 @@
 use std::convert::Infallible;
 
 use cfp_dynamodb::CfpTable;
+use cfp_observability::Instrument;
 use lambda_http::{Error, service_fn};
 
 #[tokio::main]
@@ -12,10 +13,15 @@ async fn main() -> Result<(), Error> {
     let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
     let store = &store;
 
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            create_cfp::handle(request, store, store, store, chrono::Utc::now()).await,
-        )
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        // Each line of the invocation carries the event and proposal or talk it is about.
+        let span = cfp_observability::http_request_span(&request);
+        async move {
+            Ok::<_, Infallible>(
+                create_cfp::handle(request, store, store, store, chrono::Utc::now()).await,
+            )
+        }
+        .instrument(span)
     }))
     .await
 }

@@ -1,6 +1,7 @@
 use std::convert::Infallible;
 
 use cfp_dynamodb::CfpTable;
+use cfp_observability::Instrument;
 use cfp_schedule_dynamodb::ScheduleTable;
 use lambda_http::{Error, service_fn};
 
@@ -18,10 +19,15 @@ async fn main() -> Result<(), Error> {
     let idempotency = CfpTable::new(client, store.table_name());
     let (store, idempotency) = (&store, &idempotency);
 
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            create_schedule::handle(request, store, idempotency, chrono::Utc::now()).await,
-        )
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        // Each line of the invocation carries the event and proposal or talk it is about.
+        let span = cfp_observability::http_request_span(&request);
+        async move {
+            Ok::<_, Infallible>(
+                create_schedule::handle(request, store, idempotency, chrono::Utc::now()).await,
+            )
+        }
+        .instrument(span)
     }))
     .await
 }

@@ -1,5 +1,6 @@
 use std::convert::Infallible;
 
+use cfp_observability::Instrument;
 use get_schedule::PublicUrls;
 use get_schedule::render_cache::RenderCache;
 use lambda_http::{Error, service_fn};
@@ -21,8 +22,11 @@ async fn main() -> Result<(), Error> {
     let cache = RenderCache::new(RenderCache::DEFAULT_BUDGET_BYTES);
     let (store, cache, urls) = (&store, &cache, &urls);
 
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(get_schedule::handle(request, store, cache, urls).await)
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        // Each line of the invocation carries the event and proposal or talk it is about.
+        let span = cfp_observability::http_request_span(&request);
+        async move { Ok::<_, Infallible>(get_schedule::handle(request, store, cache, urls).await) }
+            .instrument(span)
     }))
     .await
 }

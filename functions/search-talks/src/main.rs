@@ -1,6 +1,7 @@
 use std::convert::Infallible;
 use std::time::Instant;
 
+use cfp_observability::Instrument;
 use cfp_s3::SearchIndexBucket;
 use cfp_search::IndexCache;
 use lambda_http::{Error, service_fn};
@@ -23,8 +24,11 @@ async fn main() -> Result<(), Error> {
     };
     let dependencies = &dependencies;
 
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(handle(request, dependencies, Instant::now()).await)
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        // Each line of the invocation carries the event and proposal or talk it is about.
+        let span = cfp_observability::http_request_span(&request);
+        async move { Ok::<_, Infallible>(handle(request, dependencies, Instant::now()).await) }
+            .instrument(span)
     }))
     .await
 }

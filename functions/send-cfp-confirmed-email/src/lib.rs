@@ -10,9 +10,11 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use cfp_domain::exactly_once::Once;
 use cfp_domain::ports::{DedupeStore, Mailer};
+use cfp_domain::proposal::Proposal;
 use cfp_domain::use_cases::{DecisionEmailError, send_decision_email};
 use cfp_domain::{EmailAddress, StoreError};
 use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
+use cfp_observability::{Instrument, LogContext};
 use chrono::{DateTime, Utc};
 
 /// With the entity check, what the stream filter in template.yaml selects.
@@ -65,12 +67,31 @@ async fn process(
     // the on-failure queue where someone can look at it.
     let old = proposal_from_image(record.change.old_image)?;
     let new = proposal_from_image(record.change.new_image)?;
+    let id = new.id.to_string();
+    let context = LogContext {
+        event: Some(new.event.as_str()),
+        proposal: Some(&id),
+        talk: None,
+    };
+    send(&old, &new, dependencies, now, deadline)
+        .instrument(context.span())
+        .await
+}
+
+/// The email for one parsed change, if it is a decision, logged in its context.
+async fn send(
+    old: &Proposal,
+    new: &Proposal,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> Result<(), RecordError> {
     let outcome = send_decision_email(
         dependencies.dedupe,
         dependencies.mailer,
         dependencies.sender,
-        &old,
-        &new,
+        old,
+        new,
         now,
         deadline,
     )

@@ -7,9 +7,11 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use cfp_domain::exactly_once::{Once, OnceError};
 use cfp_domain::ports::{DedupeStore, Mailer};
+use cfp_domain::proposal::Proposal;
 use cfp_domain::use_cases::send_submitted_email;
 use cfp_domain::{EmailAddress, MailError, StoreError};
 use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
+use cfp_observability::{Instrument, LogContext};
 use chrono::{DateTime, Utc};
 
 /// With the entity check, what the stream filter in template.yaml selects; anything else is
@@ -59,11 +61,29 @@ async fn process(
     // A corrupt image fails the record rather than being dropped: after the retries it lands in
     // the on-failure queue where someone can look at it.
     let proposal = proposal_from_image(record.change.new_image)?;
+    let id = proposal.id.to_string();
+    let context = LogContext {
+        event: Some(proposal.event.as_str()),
+        proposal: Some(&id),
+        talk: None,
+    };
+    send(&proposal, dependencies, now, deadline)
+        .instrument(context.span())
+        .await
+}
+
+/// The email for one parsed proposal, logged in its context.
+async fn send(
+    proposal: &Proposal,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> Result<(), RecordError> {
     let once = send_submitted_email(
         dependencies.dedupe,
         dependencies.mailer,
         dependencies.sender,
-        &proposal,
+        proposal,
         now,
         deadline,
     )

@@ -13,6 +13,7 @@ mod talk_documents;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use cfp_dynamodb::{OnFailure, process_batch};
+use cfp_observability::{Instrument, LogContext};
 use cfp_schedule::ports::ScheduleStore;
 use cfp_schedule::{ReleaseNumber, StoreError};
 use cfp_search::{
@@ -85,6 +86,20 @@ async fn process(record: EventRecord, dependencies: &Dependencies<'_>) -> Result
         tracing::debug!("not a release header; skipped");
         return Ok(());
     };
+    let context = LogContext {
+        event: Some(release.event.as_str()),
+        ..LogContext::default()
+    };
+    log_indexed(dependencies, &release)
+        .instrument(context.span())
+        .await
+}
+
+/// Indexes one release, logged in its event's context.
+async fn log_indexed(
+    dependencies: &Dependencies<'_>,
+    release: &ReleaseRecord,
+) -> Result<(), RecordError> {
     match index_release(dependencies, &release.event, release.number).await? {
         Indexed::Stored { release: indexed } => {
             tracing::info!(event = %release.event, record = %release.number, %indexed, "search index stored")

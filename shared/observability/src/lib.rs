@@ -1,17 +1,11 @@
-//! Logging set-up shared by every function binary, so that all of them write the same JSON lines.
+//! How every function binary reports what it does: the same JSON log lines from all of them,
+//! carrying the Lambda request id, the function's name and what the work is about.
 
-use tracing_subscriber::EnvFilter;
+mod log_context;
+mod logging;
 
-/// JSON log lines on stdout, filtered by `RUST_LOG` (default `info`). The Lambda runtime's span
-/// adds the request id to each line.
-pub fn init_logging() {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .flatten_event(true)
-        .with_span_list(false)
-        .with_target(false)
-        .init();
-}
+pub use log_context::{LogContext, http_request_span, record_proposal};
+pub use logging::{FUNCTION_NAME_FIELD, init_logging, json_lines};
+/// Re-exported so that functions can attach a [`LogContext`] span to a future without a
+/// dependency of their own.
+pub use tracing::Instrument;

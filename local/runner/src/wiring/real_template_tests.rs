@@ -28,6 +28,8 @@ const QUEUE_ARN: &str = "arn:aws:sqs:eu-central-1:123456789012:cfp-local-StreamF
 const SCHEDULE_STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-ScheduleTable-X/stream/2026-01-01T00:00:00.000";
 const DEAD_LETTERS_ARN: &str =
     "arn:aws:sqs:eu-central-1:123456789012:cfp-local-TalkDetailsDeadLetterQueue-X";
+const PICTURE_FAILURES_ARN: &str =
+    "arn:aws:sqs:eu-central-1:123456789012:cfp-local-PictureUploadFailureQueue-X";
 
 fn template_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
@@ -67,6 +69,14 @@ fn created_resources() -> StackResources {
             "http://127.0.0.1:5000/123456789012/cfp-local-TalkDetailsDeadLetterQueue-X",
         )
         .with("Arn", DEAD_LETTERS_ARN),
+    );
+    resources.insert(
+        PhysicalResource::new(
+            "PictureUploadFailureQueue",
+            sqs::QUEUE_TYPE,
+            "http://127.0.0.1:5000/123456789012/cfp-local-PictureUploadFailureQueue-X",
+        )
+        .with("Arn", PICTURE_FAILURES_ARN),
     );
     resources.insert(
         PhysicalResource::new(
@@ -489,7 +499,11 @@ fn every_function_stream_consumer_queue_and_the_api_have_alarms() {
     assert_eq!(watching("IteratorAge"), stream_consumers);
     assert_eq!(
         watching("ApproximateNumberOfMessagesVisible"),
-        ["StreamFailureQueue", "TalkDetailsDeadLetterQueue"]
+        [
+            "PictureUploadFailureQueue",
+            "StreamFailureQueue",
+            "TalkDetailsDeadLetterQueue"
+        ]
     );
     assert_eq!(watching("5xx"), ["HttpApi"]);
     for alarm in &alarms {
@@ -535,4 +549,228 @@ fn stage_and_alarm_topic_parameters_choose_what_exists() {
         ParameterValues::resolve(&template.parameters, &[("Stage".into(), "qa".into())]),
         Err(crate::template::parameters::ParameterError::NotAllowed { .. })
     ));
+}
+
+/// The queue a `!GetAtt Queue.Arn` names.
+fn get_att_target(value: &serde_json::Value) -> Option<&str> {
+    value.get("Fn::GetAtt")?.get(0)?.as_str()
+}
+
+/// Every object anywhere under `value` that is an IAM policy statement.
+fn policy_statements<'a>(value: &'a serde_json::Value, found: &mut Vec<&'a serde_json::Value>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("Effect") {
+                found.push(value);
+            }
+            map.values().for_each(|v| policy_statements(v, found));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| policy_statements(v, found)),
+        _ => {}
+    }
+}
+
+/// What cfn-lint's serverless rules ask of the template and what they cannot see: storage is
+/// private and encrypted, tables can be restored, every place failed work lands is watched, and
+/// no statement grants a wildcard action.
+#[test]
+fn the_real_template_is_hardened() {
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let flag = |decl: &crate::template::ResourceDecl, pointer: &str| {
+        serde_json::Value::Object(decl.properties.clone())
+            .pointer(pointer)
+            .cloned()
+    };
+
+    let buckets: Vec<_> = template.resources_of_type("AWS::S3::Bucket").collect();
+    assert_eq!(buckets.len(), 2);
+    for bucket in buckets {
+        let id = &bucket.logical_id;
+        for setting in [
+            "BlockPublicAcls",
+            "BlockPublicPolicy",
+            "IgnorePublicAcls",
+            "RestrictPublicBuckets",
+        ] {
+            assert_eq!(
+                flag(
+                    bucket,
+                    &format!("/PublicAccessBlockConfiguration/{setting}")
+                ),
+                Some(json!(true)),
+                "{id} {setting}"
+            );
+        }
+        let algorithm = flag(
+            bucket,
+            "/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/SSEAlgorithm",
+        );
+        assert!(
+            matches!(
+                algorithm.as_ref().and_then(|a| a.as_str()),
+                Some("AES256" | "aws:kms")
+            ),
+            "{id} is encrypted: {algorithm:?}"
+        );
+        assert_eq!(
+            flag(bucket, "/OwnershipControls/Rules/0/ObjectOwnership"),
+            Some(json!("BucketOwnerEnforced")),
+            "{id}: no ACLs"
+        );
+    }
+
+    let tables: Vec<_> = template.resources_of_type("AWS::DynamoDB::Table").collect();
+    assert_eq!(tables.len(), 2);
+    for table in tables {
+        let id = &table.logical_id;
+        assert_eq!(
+            flag(table, "/SSESpecification/SSEEnabled"),
+            Some(json!(true)),
+            "{id} SSE"
+        );
+        assert_eq!(
+            flag(
+                table,
+                "/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled"
+            ),
+            Some(json!(true)),
+            "{id} PITR"
+        );
+    }
+
+    // Where each function's failed work goes: stream on-failure destinations, asynchronous
+    // on-failure destinations and dead-letter queues. Each is a queue of the template, and every
+    // queue of the template is one of them and has its alarm.
+    let mut failure_queues = std::collections::BTreeSet::new();
+    let mut asynchronous = Vec::new();
+    for function in template.resources_of_type(FUNCTION_TYPE) {
+        let id = &function.logical_id;
+        let events = function
+            .properties
+            .get("Events")
+            .and_then(|e| e.as_object())
+            .into_iter()
+            .flat_map(|events| events.values());
+        for event in events {
+            let kind = event["Type"].as_str().unwrap_or_default();
+            let destination = &event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"];
+            match kind {
+                "DynamoDB" => {
+                    let queue = get_att_target(destination)
+                        .unwrap_or_else(|| panic!("{id}'s stream failures go to a queue"));
+                    failure_queues.insert(queue.to_owned());
+                }
+                "S3" | "SNS" => asynchronous.push(id.clone()),
+                _ => {}
+            }
+        }
+        let on_failure = flag(
+            function,
+            "/EventInvokeConfig/DestinationConfig/OnFailure/Destination",
+        );
+        let dead_letters = flag(function, "/DeadLetterQueue/TargetArn");
+        for target in [on_failure.as_ref(), dead_letters.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let queue = get_att_target(target).unwrap_or_else(|| panic!("{id}: {target}"));
+            failure_queues.insert(queue.to_owned());
+        }
+        if asynchronous.last() == Some(id) {
+            assert!(
+                on_failure.is_some() || dead_letters.is_some(),
+                "{id} is invoked asynchronously: its failed events need somewhere to go"
+            );
+        }
+    }
+    assert_eq!(
+        asynchronous,
+        ["UpdateCfpPictureFunction", "UpdateTalkDetailsFunction"]
+    );
+    let queues: std::collections::BTreeSet<String> = template
+        .resources_of_type(sqs::QUEUE_TYPE)
+        .map(|q| q.logical_id.clone())
+        .collect();
+    assert_eq!(failure_queues, queues, "every queue is a failure queue");
+    let watched: std::collections::BTreeSet<String> = template
+        .resources_of_type("AWS::CloudWatch::Alarm")
+        .filter(|a| a.properties["MetricName"] == "ApproximateNumberOfMessagesVisible")
+        .filter_map(watched_resource)
+        .collect();
+    assert_eq!(watched, queues, "every failure queue has an alarm");
+
+    // Every IAM statement in the template names its actions; none is a wildcard.
+    let mut statements = Vec::new();
+    for resource in template.resources.values() {
+        for value in resource.properties.values() {
+            policy_statements(value, &mut statements);
+        }
+    }
+    assert!(statements.len() >= 19, "{}", statements.len());
+    for statement in statements {
+        assert!(statement.get("NotAction").is_none(), "{statement}");
+        let actions = match &statement["Action"] {
+            serde_json::Value::String(action) => vec![action.as_str()],
+            serde_json::Value::Array(actions) => {
+                actions.iter().filter_map(|a| a.as_str()).collect()
+            }
+            other => panic!("a statement's actions are listed: {other}"),
+        };
+        assert!(!actions.is_empty(), "{statement}");
+        for action in actions {
+            assert!(
+                !action.contains('*') && action.contains(':'),
+                "`{action}` is not one named action: {statement}"
+            );
+        }
+    }
+
+    // The HTTP API: a default throttle on every route and JSON access logs to a kept log group.
+    let api = &template.resources["HttpApi"];
+    for limit in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+        let value = flag(api, &format!("/DefaultRouteSettings/{limit}"));
+        assert!(
+            value
+                .as_ref()
+                .and_then(|v| v.as_u64())
+                .is_some_and(|v| v > 0),
+            "HttpApi {limit}: {value:?}"
+        );
+    }
+    let log_group = flag(api, "/AccessLogSettings/DestinationArn")
+        .and_then(|d| get_att_target(&d).map(str::to_owned))
+        .expect("access logs go to a log group of the template");
+    let format = flag(api, "/AccessLogSettings/Format").expect("an access log format");
+    let format: serde_json::Value =
+        serde_json::from_str(format.as_str().expect("a string")).expect("a JSON access log line");
+    assert!(format.get("requestId").is_some(), "{format}");
+
+    // Every function's log group (and the API's) expires its lines.
+    let mut logged: Vec<String> = Vec::new();
+    for group in template.resources_of_type("AWS::Logs::LogGroup") {
+        assert!(
+            group.properties.contains_key("RetentionInDays"),
+            "{} keeps logs forever",
+            group.logical_id
+        );
+        if group.logical_id == log_group {
+            continue;
+        }
+        let name = &group.properties["LogGroupName"]["Fn::Join"];
+        assert_eq!(name[0], "/", "{}", group.logical_id);
+        assert_eq!(name[1][0], "/aws/lambda", "{}", group.logical_id);
+        let function = &name[1][1]["Ref"];
+        let function = function
+            .as_str()
+            .or_else(|| function["Fn::Sub"].as_str())
+            .expect("the group is named after a function");
+        logged.push(function.to_owned());
+    }
+    logged.sort();
+    let mut functions: Vec<String> = template
+        .resources_of_type(FUNCTION_TYPE)
+        .map(|f| f.logical_id.clone())
+        .collect();
+    functions.sort();
+    assert_eq!(logged, functions, "a log group per function");
 }
