@@ -5,15 +5,13 @@
 use std::time::Instant;
 
 use aws_lambda_events::event::dynamodb::Event;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, StreamSpecification, StreamViewType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use cfp_local_moto::MotoServer;
 use cfp_s3::SearchIndexBucket;
 use cfp_schedule::ports::ScheduleStore;
 use cfp_schedule::{Release, ReleaseNumber, test_data};
 use cfp_schedule_dynamodb::ScheduleTable;
+use cfp_schedule_dynamodb::test_support::create_schedule_table;
 use cfp_search::{IndexBlobStore, IndexCache, IndexStamp, TalkSearch, search_talks};
 use serde_json::json;
 use update_search_index::{Dependencies, handle};
@@ -25,38 +23,7 @@ const EVENT: &str = "devconf-2027";
 async fn stack(moto: &MotoServer) -> (ScheduleTable, aws_sdk_dynamodb::Client, SearchIndexBucket) {
     let config = moto.sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .expect("key")
-    };
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("attribute")
-    };
-    dynamodb
-        .create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("sk"))
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .expect("stream"),
-        )
-        .send()
-        .await
-        .expect("the table");
+    create_schedule_table(&dynamodb, TABLE).await;
     let s3 = SearchIndexBucket::client_for(&config);
     s3.create_bucket()
         .bucket(BUCKET)

@@ -29,6 +29,8 @@ mod schedule_store;
 mod table;
 mod table_access;
 mod talk_copy_item;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use releases::MAX_RELEASE_CHUNKS;
 pub use table::ScheduleTable;

@@ -7,10 +7,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use cfp_local_moto::MotoServer;
 use cfp_schedule::ports::ScheduleStore;
 use cfp_schedule::talk_message::{CopyStatus, TalkContent};
@@ -22,6 +19,7 @@ use cfp_schedule::{
     Draft, EventCopy, Release, ReleaseName, ReleaseNumber, ScheduleError, ScheduledTalk, Slot,
     StoreError, StoredDraft, Talk, TalkCopy, TalkId, TalkMessage, TalkMessageKind, TalkNumber,
 };
+use cfp_schedule_dynamodb::test_support::create_schedule_table;
 use cfp_schedule_dynamodb::{MAX_RELEASE_CHUNKS, ScheduleTable};
 use chrono::{Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
@@ -35,51 +33,7 @@ type Item = HashMap<String, AttributeValue>;
 /// The table as template.yaml declares it: keys, stream with both images, TTL on `expiresAt`.
 async fn table(moto: &MotoServer) -> (ScheduleTable, Client) {
     let client = Client::new(&moto.sdk_config().await);
-    let key = |name: &str, key_type| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-            .expect("key schema")
-    };
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("attribute")
-    };
-    client
-        .create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attribute("pk"))
-        .attribute_definitions(attribute("sk"))
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .expect("stream"),
-        )
-        .send()
-        .await
-        .expect("creating the table");
-    client
-        .update_time_to_live()
-        .table_name(TABLE)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name("expiresAt")
-                .build()
-                .expect("ttl"),
-        )
-        .send()
-        .await
-        .expect("enabling TTL");
+    create_schedule_table(&client, TABLE).await;
     (ScheduleTable::new(client.clone(), TABLE), client)
 }
 
