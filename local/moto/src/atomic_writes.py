@@ -9,6 +9,7 @@ import sys
 import threading
 
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 
 _item_writes = threading.RLock()
@@ -25,5 +26,10 @@ def _atomic(write):
 
 for _name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
     setattr(DynamoDBBackend, _name, _atomic(getattr(DynamoDBBackend, _name)))
+
+# A write's answer (ReturnValues) is read from the live item after the backend returns: the whole
+# request holds the lock too, or two concurrent ADDs on a counter can both answer the later value.
+for _name in ("put_item", "update_item", "delete_item"):
+    setattr(DynamoHandler, _name, _atomic(getattr(DynamoHandler, _name)))
 
 sys.exit(main(sys.argv[1:]))
