@@ -13,8 +13,9 @@ use tokio::process::{Child, Command};
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// Lines of moto's output kept to explain a failed start.
 const KEPT_LINES: usize = 20;
-/// Runs moto's server with DynamoDB item writes made atomic (see the script for why).
-const ATOMIC_WRITES: &str = include_str!("atomic_writes.py");
+/// Runs moto's server with DynamoDB item writes made atomic and only SES's models kept for its
+/// state page (see the script for why).
+const LOCAL_MOTO_SERVER: &str = include_str!("local_moto_server.py");
 
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
@@ -76,11 +77,11 @@ impl MotoServer {
         let port = free_port().map_err(MotoError::Port)?;
         let endpoint = format!("http://127.0.0.1:{port}");
         // Through moto's own interpreter when the program says which it is, so that the writes
-        // are atomic; a moto_server of another kind runs as it is.
+        // are atomic and the state page stays small; a moto_server of another kind runs as it is.
         let mut moto = match interpreter_of(program) {
             Some(python) => {
                 let mut moto = command(&python);
-                moto.args(["-c", ATOMIC_WRITES]);
+                moto.args(["-c", LOCAL_MOTO_SERVER]);
                 moto
             }
             None => {
