@@ -7,6 +7,8 @@ mod bad_input;
 mod cfp_submission;
 mod events_out;
 mod logs;
+mod metrics_traces;
+mod openapi_contract;
 mod pictures;
 mod review_flow;
 mod sample_events;

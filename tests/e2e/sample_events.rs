@@ -55,6 +55,11 @@ async fn every_sample_event_runs_through_its_handler() {
     );
     let event = run(stack, "get-event").await;
     assert_eq!(event["statusCode"], 200, "get-event: {event}");
+    let description = run(stack, "get-openapi").await;
+    assert_eq!(description["statusCode"], 200, "get-openapi: {description}");
+    let document: Value =
+        serde_json::from_str(description["body"].as_str().unwrap_or("")).unwrap_or_default();
+    assert_eq!(document["openapi"], "3.1.0", "get-openapi: {description}");
     // The sample event's CfP closes on a fixed date; before it the sample proposal is accepted,
     // after it refused as closed.
     let closes_at = serde_json::from_str::<Value>(sample("create-event")["body"].as_str().unwrap())
@@ -282,6 +287,7 @@ async fn every_sample_event_runs_through_its_handler() {
         "create-event",
         "get-cfp",
         "get-event",
+        "get-openapi",
         "publish-cfp-events",
         "send-cfp-confirmed-email",
         "send-cfp-submitted-email",

@@ -6,6 +6,9 @@
 
 pub mod api;
 pub mod fixtures;
+pub mod openapi;
+#[cfg(test)]
+mod openapi_request_types;
 pub mod pictures;
 pub mod public_leaks;
 pub mod stack;

@@ -38,6 +38,7 @@ async fn create_cfp(
     let proposal = use_cases::submit_proposal(events, proposals, &caller, &slug, body, now).await?;
     cfp_observability::record_proposal(&proposal.id.to_string());
     tracing::info!(proposal = %proposal.id, event = %proposal.event, "proposal submitted");
+    cfp_observability::metrics::proposal_submitted(proposal.event.as_str());
     created_proposal_response(&proposal)
 }
 

@@ -32,6 +32,7 @@ async fn create_event(
     caller.ensure_may_create_events()?;
     let body: NewEventRequest = json_body(request)?;
     let event = use_cases::create_event(events, &caller, body, now).await?;
+    cfp_observability::metrics::event_created(event.slug.as_str());
     JsonResponse::created(
         format!("/events/{}", event.slug),
         &PublicEvent::of(&event, now),

@@ -1,5 +1,3 @@
-use std::convert::Infallible;
-
 use cfp_dynamodb::CfpTable;
 use cfp_observability::Instrument;
 use cfp_s3::PostPresigner;
@@ -7,7 +5,7 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
@@ -30,18 +28,19 @@ async fn main() -> Result<(), Error> {
     )
     .await
     .expect("the pictures bucket's endpoint must resolve");
-    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
+    let store = CfpTable::from_env(cfp_dynamodb::client(&config));
     let (store, presigner) = (&store, &presigner);
 
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         // Each line of the invocation carries the event and proposal or talk it is about.
         let span = cfp_observability::http_request_span(&request);
-        async move {
-            Ok::<_, Infallible>(
-                create_picture_upload::handle(request, store, store, presigner, chrono::Utc::now())
-                    .await,
-            )
-        }
+        cfp_observability::http_invocation(create_picture_upload::handle(
+            request,
+            store,
+            store,
+            presigner,
+            chrono::Utc::now(),
+        ))
         .instrument(span)
     }))
     .await

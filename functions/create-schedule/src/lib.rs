@@ -233,6 +233,7 @@ fn created(release: &Release) -> Result<JsonResponse, ScheduleApiError> {
         talks = release.talks.len(),
         "schedule released"
     );
+    cfp_observability::metrics::schedule_released(slug);
     let body = ReleaseCreated {
         version: release.number.get(),
         name: release.name.as_ref().map(ReleaseName::as_str),

@@ -1,5 +1,3 @@
-use std::convert::Infallible;
-
 use cfp_dynamodb::CfpTable;
 use cfp_observability::Instrument;
 use cfp_schedule_dynamodb::ScheduleTable;
@@ -7,11 +5,11 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let client = aws_sdk_dynamodb::Client::new(&config);
+    let client = cfp_dynamodb::client(&config);
     let store = ScheduleTable::from_env(client.clone());
     // Idempotency-Key records of POST .../releases live in the schedule's own table: the
     // platform's idempotency store (cfp-dynamodb) only needs the pk/sk key schema and the
@@ -22,11 +20,12 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         // Each line of the invocation carries the event and proposal or talk it is about.
         let span = cfp_observability::http_request_span(&request);
-        async move {
-            Ok::<_, Infallible>(
-                create_schedule::handle(request, store, idempotency, chrono::Utc::now()).await,
-            )
-        }
+        cfp_observability::http_invocation(create_schedule::handle(
+            request,
+            store,
+            idempotency,
+            chrono::Utc::now(),
+        ))
         .instrument(span)
     }))
     .await

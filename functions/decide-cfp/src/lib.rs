@@ -55,6 +55,7 @@ async fn decide_cfp(
     )
     .await?;
     tracing::info!(proposal = %proposal.id, status = proposal.status.as_str(), "proposal decided");
+    cfp_observability::metrics::proposal_decided(proposal.event.as_str(), proposal.status.as_str());
     proposal_response(&proposal)
 }
 

@@ -1,5 +1,3 @@
-use std::convert::Infallible;
-
 use cfp_observability::Instrument;
 use get_schedule::PublicUrls;
 use get_schedule::render_cache::RenderCache;
@@ -7,12 +5,11 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let store =
-        cfp_schedule_dynamodb::ScheduleTable::from_env(aws_sdk_dynamodb::Client::new(&config));
+    let store = cfp_schedule_dynamodb::ScheduleTable::from_env(cfp_dynamodb::client(&config));
     let setting = |name| std::env::var(name).ok();
     let urls = PublicUrls::new(
         setting("PUBLIC_API_URL").as_deref(),
@@ -25,7 +22,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         // Each line of the invocation carries the event and proposal or talk it is about.
         let span = cfp_observability::http_request_span(&request);
-        async move { Ok::<_, Infallible>(get_schedule::handle(request, store, cache, urls).await) }
+        cfp_observability::http_invocation(get_schedule::handle(request, store, cache, urls))
             .instrument(span)
     }))
     .await

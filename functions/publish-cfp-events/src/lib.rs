@@ -26,6 +26,7 @@ use cfp_dynamodb::{
     OnFailure, event_from_image, is_event_image, is_proposal_image, process_batch,
     proposal_from_image,
 };
+use cfp_observability::{Instrument, LogContext, metrics};
 use chrono::{DateTime, SubsecRound, Utc};
 
 /// What this function needs from outside.
@@ -102,10 +103,43 @@ async fn process(
         tracing::debug!(event = %event_name, "not a change of a proposal or an event; skipped");
         return Ok(());
     };
+    let (event, proposal) = subject_of(&change);
+    let context = LogContext {
+        event: Some(event),
+        proposal: proposal.as_deref(),
+        talk: None,
+    };
+    publish(&change, &event_name, dependencies, now, deadline)
+        .instrument(context.span())
+        .await
+}
+
+/// The event and the proposal a change is about, for its log lines and metrics.
+fn subject_of(change: &CfpChange) -> (&str, Option<String>) {
+    match change {
+        CfpChange::Proposal(
+            ProposalChange::Inserted(proposal)
+            | ProposalChange::Modified { new: proposal, .. }
+            | ProposalChange::Removed { old: proposal, .. },
+        ) => (proposal.event.as_str(), Some(proposal.id.to_string())),
+        CfpChange::Event(
+            EventChange::Inserted(event) | EventChange::Modified { new: event, .. },
+        ) => (event.slug.as_str(), None),
+    }
+}
+
+/// The domain event of one parsed change, if any, logged in its context.
+async fn publish(
+    change: &CfpChange,
+    event_name: &str,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> Result<(), RecordError> {
     let outcome = publish_domain_event(
         dependencies.dedupe,
         dependencies.publisher,
-        &change,
+        change,
         now,
         deadline,
     )
@@ -115,13 +149,19 @@ async fn process(
         Some((event, once)) => {
             let (kind, subject, version) = (event.type_name(), event.subject(), event.version());
             match once {
-                Once::Done => tracing::info!(kind, subject, version, "domain event published"),
-                Once::DoneUnrecorded => tracing::warn!(
-                    kind,
-                    subject,
-                    version,
-                    "domain event published, but not recorded as published"
-                ),
+                Once::Done => {
+                    tracing::info!(kind, subject, version, "domain event published");
+                    metrics::domain_event_published(subject_of(change).0, kind);
+                }
+                Once::DoneUnrecorded => {
+                    tracing::warn!(
+                        kind,
+                        subject,
+                        version,
+                        "domain event published, but not recorded as published"
+                    );
+                    metrics::domain_event_published(subject_of(change).0, kind);
+                }
                 Once::AlreadyDone => {
                     tracing::info!(
                         kind,

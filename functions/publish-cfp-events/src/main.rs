@@ -8,24 +8,28 @@ use publish_cfp_events::{Dependencies, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
     let topic = std::env::var("CFP_EVENTS_TOPIC_ARN")
         .expect("CFP_EVENTS_TOPIC_ARN must name the CfP events topic (template.yaml sets it)");
-    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
-    let publisher = SnsDomainEventPublisher::new(aws_sdk_sns::Client::new(&config), topic);
+    let store = CfpTable::from_env(cfp_dynamodb::client(&config));
+    let publisher = SnsDomainEventPublisher::new(cfp_sns::client(&config), topic);
     let dependencies = Dependencies {
         dedupe: &store,
         publisher: &publisher,
     };
     let dependencies = &dependencies;
 
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        // Dedupe leases end when this invocation does, so a retry after a timeout can take over.
-        let deadline = invocation_deadline(event.context.deadline);
-        Ok::<_, Infallible>(handle(event.payload, dependencies, chrono::Utc::now(), deadline).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+        cfp_observability::invocation(async move {
+            // Dedupe leases end when this invocation does, so a retry after a timeout can take over.
+            let deadline = invocation_deadline(event.context.deadline);
+            let response = handle(event.payload, dependencies, chrono::Utc::now(), deadline).await;
+            cfp_observability::metrics::records_failed(response.batch_item_failures.len());
+            Ok::<_, Infallible>(response)
+        })
     }))
     .await
 }

@@ -60,6 +60,7 @@ async fn search(
         return Err(SearchTalksError::NotIndexed(event).into());
     }
     let hits = search_talks(dependencies.cache, dependencies.blobs, &event, &search, now).await?;
+    cfp_observability::metrics::search_answered(&event);
     Ok(JsonResponse::ok(&SearchResponse::of(
         search.query(),
         &hits,

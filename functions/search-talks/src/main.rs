@@ -1,4 +1,3 @@
-use std::convert::Infallible;
 use std::time::Instant;
 
 use cfp_observability::Instrument;
@@ -9,7 +8,7 @@ use search_talks::{Dependencies, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation; the cache of loaded indexes lives
     // as long as the container.
@@ -27,7 +26,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         // Each line of the invocation carries the event and proposal or talk it is about.
         let span = cfp_observability::http_request_span(&request);
-        async move { Ok::<_, Infallible>(handle(request, dependencies, Instant::now()).await) }
+        cfp_observability::http_invocation(handle(request, dependencies, Instant::now()))
             .instrument(span)
     }))
     .await

@@ -8,12 +8,13 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
-use cfp_domain::exactly_once::Once;
+use cfp_domain::exactly_once::{Once, OnceError};
 use cfp_domain::ports::{DedupeStore, Mailer};
 use cfp_domain::proposal::Proposal;
 use cfp_domain::use_cases::{DecisionEmailError, send_decision_email};
 use cfp_domain::{EmailAddress, StoreError};
 use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
+use cfp_observability::metrics::{self, EmailKind};
 use cfp_observability::{Instrument, LogContext};
 use chrono::{DateTime, Utc};
 
@@ -86,6 +87,7 @@ async fn send(
     now: DateTime<Utc>,
     deadline: DateTime<Utc>,
 ) -> Result<(), RecordError> {
+    let event = new.event.as_str();
     let outcome = send_decision_email(
         dependencies.dedupe,
         dependencies.mailer,
@@ -95,20 +97,29 @@ async fn send(
         now,
         deadline,
     )
-    .await?;
+    .await
+    .inspect_err(|error| {
+        if matches!(error, DecisionEmailError::Once(OnceError::Effect(_))) {
+            metrics::email_send_failed(event, EmailKind::Decision);
+        }
+    })?;
     let id = new.id;
     match outcome {
         None => {
             tracing::info!(proposal = %id, status = new.status.as_str(), "no decision; nothing to send")
         }
         Some((decision, Once::Done)) => {
-            tracing::info!(proposal = %id, decision = decision.as_str(), "decision email sent")
+            tracing::info!(proposal = %id, decision = decision.as_str(), "decision email sent");
+            metrics::email_sent(event, EmailKind::Decision);
         }
-        Some((decision, Once::DoneUnrecorded)) => tracing::warn!(
-            proposal = %id,
-            decision = decision.as_str(),
-            "decision email sent, but not recorded as sent"
-        ),
+        Some((decision, Once::DoneUnrecorded)) => {
+            tracing::warn!(
+                proposal = %id,
+                decision = decision.as_str(),
+                "decision email sent, but not recorded as sent"
+            );
+            metrics::email_sent(event, EmailKind::Decision);
+        }
         Some((decision, Once::AlreadyDone)) => tracing::info!(
             proposal = %id,
             decision = decision.as_str(),

@@ -11,6 +11,7 @@ use cfp_domain::proposal::Proposal;
 use cfp_domain::use_cases::send_submitted_email;
 use cfp_domain::{EmailAddress, MailError, StoreError};
 use cfp_dynamodb::{OnFailure, is_proposal_image, process_batch, proposal_from_image};
+use cfp_observability::metrics::{self, EmailKind};
 use cfp_observability::{Instrument, LogContext};
 use chrono::{DateTime, Utc};
 
@@ -79,6 +80,7 @@ async fn send(
     now: DateTime<Utc>,
     deadline: DateTime<Utc>,
 ) -> Result<(), RecordError> {
+    let event = proposal.event.as_str();
     let once = send_submitted_email(
         dependencies.dedupe,
         dependencies.mailer,
@@ -87,11 +89,20 @@ async fn send(
         now,
         deadline,
     )
-    .await?;
+    .await
+    .inspect_err(|error| {
+        if matches!(error, OnceError::Effect(_)) {
+            metrics::email_send_failed(event, EmailKind::Submitted);
+        }
+    })?;
     match once {
-        Once::Done => tracing::info!(proposal = %proposal.id, "submission email sent"),
+        Once::Done => {
+            tracing::info!(proposal = %proposal.id, "submission email sent");
+            metrics::email_sent(event, EmailKind::Submitted);
+        }
         Once::DoneUnrecorded => {
-            tracing::warn!(proposal = %proposal.id, "submission email sent, but not recorded as sent")
+            tracing::warn!(proposal = %proposal.id, "submission email sent, but not recorded as sent");
+            metrics::email_sent(event, EmailKind::Submitted);
         }
         Once::AlreadyDone => {
             tracing::info!(proposal = %proposal.id, "submission email was sent before; skipped")

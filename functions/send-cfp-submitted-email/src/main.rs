@@ -8,12 +8,12 @@ use send_cfp_submitted_email::{Dependencies, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
-    let mail = SesSender::from_env(aws_sdk_sesv2::Client::new(&config))?;
+    let store = CfpTable::from_env(cfp_dynamodb::client(&config));
+    let mail = SesSender::from_env(cfp_ses::client(&config))?;
     let dependencies = Dependencies {
         dedupe: &store,
         mailer: &mail.mailer,
@@ -21,10 +21,14 @@ async fn main() -> Result<(), Error> {
     };
     let dependencies = &dependencies;
 
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        // Dedupe leases end when this invocation does, so a retry after a timeout can take over.
-        let deadline = invocation_deadline(event.context.deadline);
-        Ok::<_, Infallible>(handle(event.payload, dependencies, chrono::Utc::now(), deadline).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+        cfp_observability::invocation(async move {
+            // Dedupe leases end when this invocation does, so a retry after a timeout can take over.
+            let deadline = invocation_deadline(event.context.deadline);
+            let response = handle(event.payload, dependencies, chrono::Utc::now(), deadline).await;
+            cfp_observability::metrics::records_failed(response.batch_item_failures.len());
+            Ok::<_, Infallible>(response)
+        })
     }))
     .await
 }

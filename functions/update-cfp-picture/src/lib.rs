@@ -8,7 +8,8 @@
 pub mod s3_records;
 pub mod upload_processing;
 
-use cfp_domain::picture::{PictureObjects, PictureStore};
+use cfp_domain::picture::{PictureObjects, PictureStore, UploadKey};
+use cfp_observability::{Instrument, LogContext};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -67,25 +68,21 @@ pub async fn handle(
             report.skipped += 1;
             continue;
         }
-        match process_upload(
-            &object.key,
-            dependencies.objects,
-            dependencies.pictures,
-            now,
-        )
-        .await
+        // The event and proposal the upload is for, in each line about it (when the key is an
+        // upload key at all).
+        let key = UploadKey::parse(&object.key);
+        let proposal = key.as_ref().map(|key| key.proposal.to_string());
+        let context = LogContext {
+            event: key.as_ref().map(|key| key.event.as_str()),
+            proposal: proposal.as_deref(),
+            talk: None,
+        };
+        match process(object.key, dependencies, now)
+            .instrument(context.span())
+            .await
         {
-            Ok(outcome) => {
-                tracing::info!(key = %object.key, outcome = ?outcome, "upload processed");
-                report.uploads.push(UploadReport {
-                    key: object.key,
-                    outcome,
-                });
-            }
-            Err(error) => {
-                tracing::error!(key = %object.key, %error, "upload not processed");
-                failures.push(error.to_string());
-            }
+            Ok(upload) => report.uploads.push(upload),
+            Err(error) => failures.push(error),
         }
     }
     match failures.first() {
@@ -95,6 +92,27 @@ pub async fn handle(
             total: failures.len() + report.uploads.len(),
             first: first.clone(),
         }),
+    }
+}
+
+/// One upload through the pipeline, logged (and counted once its picture is set).
+async fn process(
+    key: String,
+    dependencies: &Dependencies<'_>,
+    now: DateTime<Utc>,
+) -> Result<UploadReport, String> {
+    match process_upload(&key, dependencies.objects, dependencies.pictures, now).await {
+        Ok(outcome) => {
+            tracing::info!(key = %key, outcome = ?outcome, "upload processed");
+            if let (Outcome::Applied { .. }, Some(upload)) = (&outcome, UploadKey::parse(&key)) {
+                cfp_observability::metrics::picture_processed(upload.event.as_str());
+            }
+            Ok(UploadReport { key, outcome })
+        }
+        Err(error) => {
+            tracing::error!(key = %key, %error, "upload not processed");
+            Err(error.to_string())
+        }
     }
 }
 

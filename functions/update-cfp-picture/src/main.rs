@@ -6,14 +6,14 @@ use update_cfp_picture::{Dependencies, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
     let bucket = std::env::var("PICTURES_BUCKET")
         .expect("PICTURES_BUCKET must name the pictures bucket (template.yaml sets it)");
-    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
-    let objects = PictureBucket::new(aws_sdk_s3::Client::new(&config), bucket.as_str());
+    let store = CfpTable::from_env(cfp_dynamodb::client(&config));
+    let objects = PictureBucket::new(cfp_s3::client(&config), bucket.as_str());
     let dependencies = Dependencies {
         bucket: &bucket,
         objects: &objects,
@@ -21,11 +21,14 @@ async fn main() -> Result<(), Error> {
     };
     let dependencies = &dependencies;
 
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        // A failed backend fails the invocation, so that Lambda retries it.
-        handle(event.payload, dependencies, chrono::Utc::now())
-            .await
-            .map_err(Error::from)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        cfp_observability::invocation(async move {
+            // A failed backend fails the invocation, so that Lambda retries it.
+            handle(event.payload, dependencies, chrono::Utc::now())
+                .await
+                .inspect_err(|failure| cfp_observability::metrics::records_failed(failure.failed))
+                .map_err(Error::from)
+        })
     }))
     .await
 }

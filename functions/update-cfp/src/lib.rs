@@ -43,6 +43,7 @@ async fn update_cfp(
     )
     .await?;
     tracing::info!(proposal = %proposal.id, version = proposal.version.get(), "proposal edited");
+    cfp_observability::metrics::proposal_updated(proposal.event.as_str());
     proposal_response(&proposal)
 }
 

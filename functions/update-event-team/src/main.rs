@@ -1,24 +1,24 @@
-use std::convert::Infallible;
-
 use cfp_dynamodb::CfpTable;
 use cfp_observability::Instrument;
 use lambda_http::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let store = CfpTable::from_env(aws_sdk_dynamodb::Client::new(&config));
+    let store = CfpTable::from_env(cfp_dynamodb::client(&config));
     let store = &store;
 
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         // Each line of the invocation carries the event and proposal or talk it is about.
         let span = cfp_observability::http_request_span(&request);
-        async move {
-            Ok::<_, Infallible>(update_event_team::handle(request, store, chrono::Utc::now()).await)
-        }
+        cfp_observability::http_invocation(update_event_team::handle(
+            request,
+            store,
+            chrono::Utc::now(),
+        ))
         .instrument(span)
     }))
     .await

@@ -7,13 +7,13 @@ use update_search_index::{Dependencies, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
     let bucket = std::env::var("SEARCH_INDEX_BUCKET")
         .expect("SEARCH_INDEX_BUCKET must name the search index bucket (template.yaml sets it)");
-    let schedule = ScheduleTable::from_env(aws_sdk_dynamodb::Client::new(&config));
+    let schedule = ScheduleTable::from_env(cfp_dynamodb::client(&config));
     let blobs = SearchIndexBucket::new(SearchIndexBucket::client_for(&config), bucket);
     let dependencies = Dependencies {
         schedule: &schedule,
@@ -21,8 +21,12 @@ async fn main() -> Result<(), Error> {
     };
     let dependencies = &dependencies;
 
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        Ok::<_, Infallible>(handle(event.payload, dependencies).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+        cfp_observability::invocation(async move {
+            let response = handle(event.payload, dependencies).await;
+            cfp_observability::metrics::records_failed(response.batch_item_failures.len());
+            Ok::<_, Infallible>(response)
+        })
     }))
     .await
 }

@@ -16,6 +16,7 @@
 //! function does not handle are skipped (the subscription's filter policy should keep them out).
 
 use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
+use cfp_observability::{Instrument, LogContext};
 use cfp_schedule::ports::ScheduleStore;
 use cfp_schedule::use_cases::{
     EventCopyOutcome, MessageOutcome, apply_event_message, apply_talk_message,
@@ -82,22 +83,24 @@ pub async fn handle(
     let mut outcomes = Vec::with_capacity(total);
     let (mut failed, mut unreadable) = (0, 0);
     for record in &event.records {
-        match apply(&record.sns.message, store).await {
-            Ok(outcome) => {
-                log_outcome(record, &outcome);
-                outcomes.push(outcome);
-            }
+        let message = parse(&record.sns.message);
+        let (event_slug, talk) = subject_of(record, message.as_ref().ok());
+        // The talk is the proposal it was made from: both ids are the same.
+        let context = LogContext {
+            event: event_slug.as_deref(),
+            proposal: talk.as_deref(),
+            talk: talk.as_deref(),
+        };
+        match process(record, message, store)
+            .instrument(context.span())
+            .await
+        {
+            Ok(outcome) => outcomes.push(outcome),
             Err(error) => {
                 failed += 1;
                 if matches!(error, MessageError::Unreadable(_)) {
                     unreadable += 1;
                 }
-                tracing::error!(
-                    message_id = %record.sns.message_id,
-                    event_type = event_type(record).unwrap_or("-"),
-                    %error,
-                    "message failed"
-                );
             }
         }
     }
@@ -112,9 +115,59 @@ pub async fn handle(
     }
 }
 
+/// Applies one read message of `record` and logs what it did (in the record's log context).
+async fn process(
+    record: &SnsRecord,
+    message: Result<Message, InvalidInput>,
+    store: &dyn ScheduleStore,
+) -> Result<Outcome, MessageError> {
+    let result = match message {
+        Ok(message) => apply_message(message, store).await,
+        Err(error) => Err(error.into()),
+    };
+    match &result {
+        Ok(outcome) => log_outcome(record, outcome),
+        Err(error) => tracing::error!(
+            message_id = %record.sns.message_id,
+            event_type = event_type(record).unwrap_or("-"),
+            %error,
+            "message failed"
+        ),
+    }
+    result
+}
+
+/// The event and the talk a message is about: from the message once read, else the event from
+/// the publisher's `eventSlug` attribute.
+fn subject_of(record: &SnsRecord, message: Option<&Message>) -> (Option<String>, Option<String>) {
+    match message {
+        Some(Message::Talk(talk)) => (
+            Some(talk.event_slug.clone()),
+            Some(talk.talk_id.to_string()),
+        ),
+        Some(Message::Event(event)) => (Some(event.copy.frame.slug().to_owned()), None),
+        Some(Message::Other { .. }) | None => (
+            record
+                .sns
+                .message_attributes
+                .get("eventSlug")
+                .map(|attribute| attribute.value.clone()),
+            None,
+        ),
+    }
+}
+
 /// Reads one message body and applies it.
 pub async fn apply(body: &str, store: &dyn ScheduleStore) -> Result<Outcome, MessageError> {
-    match parse(body)? {
+    apply_message(parse(body)?, store).await
+}
+
+/// Applies one read message.
+async fn apply_message(
+    message: Message,
+    store: &dyn ScheduleStore,
+) -> Result<Outcome, MessageError> {
+    match message {
         Message::Talk(message) => Ok(Outcome::Talk(
             retrying(|| apply_talk_message(store, &message)).await?,
         )),

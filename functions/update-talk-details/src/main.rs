@@ -4,20 +4,23 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    cfp_observability::init_logging();
+    cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
     let config = aws_config::load_from_env().await;
-    let store = ScheduleTable::from_env(aws_sdk_dynamodb::Client::new(&config));
+    let store = ScheduleTable::from_env(cfp_dynamodb::client(&config));
     let store = &store;
 
     // A failed invocation is retried by Lambda (SNS invokes asynchronously), then sent to the
     // dead-letter queue the template names.
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| async move {
-        update_talk_details::handle(event.payload, store)
-            .await
-            .map(|_| ())
-            .map_err(Error::from)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| {
+        cfp_observability::invocation(async move {
+            update_talk_details::handle(event.payload, store)
+                .await
+                .map(|_| ())
+                .inspect_err(|failed| cfp_observability::metrics::records_failed(failed.failed))
+                .map_err(Error::from)
+        })
     }))
     .await
 }

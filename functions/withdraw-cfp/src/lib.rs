@@ -35,6 +35,7 @@ async fn withdraw_cfp(
         use_cases::withdraw_proposal(proposals, &caller, &path.event, &path.id, expected, now)
             .await?;
     tracing::info!(proposal = %proposal.id, "proposal withdrawn");
+    cfp_observability::metrics::proposal_withdrawn(proposal.event.as_str());
     proposal_response(&proposal)
 }
 

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::config::OnFailureDestination;
+use crate::config::{Delivery, OnFailureDestination};
 
 /// Lambda's default and largest `MaximumRetryAttempts` for asynchronous invocation.
 pub const MAX_ASYNC_RETRY_ATTEMPTS: u32 = 2;
@@ -100,6 +100,7 @@ pub struct AsyncInvoker {
     sqs: aws_sdk_sqs::Client,
     configs: HashMap<String, AsyncInvokeConfig>,
     timing: AsyncTiming,
+    delivery: Delivery,
     stop: CancellationToken,
 }
 
@@ -118,8 +119,15 @@ impl AsyncInvoker {
                 .map(|c| (c.function.clone(), c))
                 .collect(),
             timing,
+            delivery: Delivery::Once,
             stop: CancellationToken::new(),
         }
+    }
+
+    /// Delivers every event `delivery.count()` times, each delivery after the previous one is over.
+    pub fn with_delivery(mut self, delivery: Delivery) -> Self {
+        self.delivery = delivery;
+        self
     }
 
     /// Accepts `payload` for `function` (a logical id) and delivers it in the background; returns
@@ -129,6 +137,18 @@ impl AsyncInvoker {
         function: &str,
         payload: Bytes,
     ) -> Result<String, EnqueueError> {
+        self.enqueue_tracked(function, payload)
+            .map(|(request_id, _)| request_id)
+    }
+
+    /// [`AsyncInvoker::enqueue`], with a receiver told once the event is dealt with (delivered,
+    /// or given up on and reported). It is dropped unanswered if the stack stops first: then the
+    /// event was not dealt with, and whoever handed it over should keep it for the next run.
+    pub fn enqueue_tracked(
+        self: &Arc<Self>,
+        function: &str,
+        payload: Bytes,
+    ) -> Result<(String, tokio::sync::oneshot::Receiver<()>), EnqueueError> {
         if self.stop.is_cancelled() {
             return Err(EnqueueError::ShuttingDown);
         }
@@ -141,13 +161,25 @@ impl AsyncInvoker {
         let this = Arc::clone(self);
         let id = request_id.clone();
         let stop = self.stop.clone();
+        let deliveries = self.delivery.count();
+        let (done, dealt_with) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             tokio::select! {
                 () = stop.cancelled() => {}
-                () = this.deliver(&config, &id, payload) => {}
+                () = async {
+                    this.deliver(&config, &id, payload.clone()).await;
+                    // Another delivery of the same event, as Lambda's event queue may make.
+                    for _ in 1..deliveries {
+                        let again = uuid::Uuid::new_v4().to_string();
+                        info!(function = config.function.as_str(), request_id = id.as_str(), redelivery = again.as_str(), "asynchronous event delivered again (duplicate deliveries)");
+                        this.deliver(&config, &again, payload.clone()).await;
+                    }
+                    // Nobody waiting is fine.
+                    let _ = done.send(());
+                } => {}
             }
         });
-        Ok(request_id)
+        Ok((request_id, dealt_with))
     }
 
     /// Stops every delivery in flight and refuses new events.

@@ -137,9 +137,32 @@ fn retries_exhausted(retries: u32, maximum: Option<u32>) -> bool {
     maximum.is_some_and(|max| retries >= max)
 }
 
+/// Whether a batch was dealt with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivered {
+    /// Every record processed or reported as failed.
+    Done,
+    /// The source was told to stop before the records were dealt with (never in the middle of an
+    /// invocation): they are to be delivered again by the next run.
+    Interrupted,
+}
+
+/// Sleeps for `pause` unless the source is told to stop first; `false` when it is.
+async fn pause_unless_stopped(mapping: &StreamMapping, pause: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(pause) => !mapping.stop.is_cancelled(),
+        () = mapping.stop.cancelled() => false,
+    }
+}
+
 /// Delivers `records` (in order, at most BatchSize) and returns once every record is either
-/// processed or reported as failed. It never gives up early: AWS trouble is retried.
-pub(crate) async fn deliver(mapping: &StreamMapping, shard_id: &str, records: Vec<EventRecord>) {
+/// processed or reported as failed. It never gives up early: AWS trouble is retried. A stop
+/// ends it between invocations, with [`Delivered::Interrupted`].
+pub(crate) async fn deliver(
+    mapping: &StreamMapping,
+    shard_id: &str,
+    records: Vec<EventRecord>,
+) -> Delivered {
     let subscription = &mapping.subscription;
     let mut queue = VecDeque::from([PendingBatch::new(records)]);
     let mut backoff = Backoff::new(&mapping.timing);
@@ -204,7 +227,9 @@ pub(crate) async fn deliver(mapping: &StreamMapping, shard_id: &str, records: Ve
                         break;
                     }
                     batch.retries += 1;
-                    tokio::time::sleep(backoff.next_delay()).await;
+                    if !pause_unless_stopped(mapping, backoff.next_delay()).await {
+                        return Delivered::Interrupted;
+                    }
                 }
                 Attempt::Failed(failure) => {
                     batch.last_response = Some(failure.response.clone());
@@ -244,11 +269,14 @@ pub(crate) async fn deliver(mapping: &StreamMapping, shard_id: &str, records: Ve
                         }
                         batch.retries += 1;
                     }
-                    tokio::time::sleep(backoff.next_delay()).await;
+                    if !pause_unless_stopped(mapping, backoff.next_delay()).await {
+                        return Delivered::Interrupted;
+                    }
                 }
             }
         }
     }
+    Delivered::Done
 }
 
 async fn invoke(mapping: &StreamMapping, records: &[EventRecord]) -> Attempt {

@@ -55,3 +55,24 @@ pub struct DynamoDbStreamSubscription {
     /// The Region the records claim (`awsRegion`), i.e. the stack's Region.
     pub region: String,
 }
+
+/// How many times each stream batch or asynchronous event reaches the function. At-least-once
+/// delivery allows more than one; `Twice` makes it happen every time (a fault to test against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    #[default]
+    Once,
+    /// Each batch or event is delivered again, whole, once its first delivery is over (after any
+    /// retries and an on-failure report).
+    Twice,
+}
+
+impl Delivery {
+    /// How many deliveries each batch or event gets.
+    pub fn count(self) -> usize {
+        match self {
+            Delivery::Once => 1,
+            Delivery::Twice => 2,
+        }
+    }
+}

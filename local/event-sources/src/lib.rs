@@ -14,6 +14,7 @@
 
 pub mod async_invocation;
 pub mod batch_response;
+pub mod checkpoint_store;
 pub mod config;
 pub mod error;
 pub mod event_pattern;
@@ -32,6 +33,7 @@ mod stream_mapping;
 mod stream_poller;
 
 pub use async_invocation::{AsyncInvokeConfig, AsyncInvoker, AsyncTiming, EnqueueError};
+pub use checkpoint_store::{CheckpointError, CheckpointStore, ShardKey};
 pub use config::*;
 pub use error::Error;
 pub use event_pattern::{EventPattern, PatternError};
@@ -43,9 +45,22 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
 use cfp_local_invoke::Invoke;
+
+/// How a stream event source runs, beyond what the template says.
+#[derive(Debug, Clone, Default)]
+pub struct StreamSourceOptions {
+    pub timing: PollerTiming,
+    pub delivery: Delivery,
+    /// Where shard checkpoints are kept across runs; `None` keeps them in memory only.
+    pub checkpoints: Option<Arc<CheckpointStore>>,
+    /// Cancelled to stop gracefully: the invocation in flight ends, nothing new starts, and the
+    /// source's future returns. Records not fully dealt with stay after the checkpoint.
+    pub stop: CancellationToken,
+}
 
 /// Polls the stream of `subscription` and delivers its records until the task is dropped.
 ///
@@ -67,7 +82,11 @@ pub async fn run_dynamodb_stream_with_timing(
     invoker: Arc<dyn Invoke>,
     timing: PollerTiming,
 ) -> Result<(), Error> {
-    let mapping = stream_mapping::StreamMapping::new(subscription, clients, invoker, timing)?;
+    let options = StreamSourceOptions {
+        timing,
+        ..StreamSourceOptions::default()
+    };
+    let mapping = stream_mapping::StreamMapping::new(subscription, clients, invoker, options)?;
     stream_poller::run(Arc::new(mapping), None).await
 }
 
@@ -76,16 +95,17 @@ const STREAM_START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Starts the stream event source and returns once it reads every shard (so that, with `LATEST`,
 /// nothing written from now on is missed); the returned future keeps it running until dropped.
-/// Fails like [`run_dynamodb_stream`], or if the shards cannot be read within 30 s.
+/// Fails like [`run_dynamodb_stream`], or if the shards cannot be read within 30 s. The future
+/// ends once `options.stop` is cancelled and the batch in flight is over.
 pub async fn start_dynamodb_stream(
     subscription: DynamoDbStreamSubscription,
     clients: StreamClients,
     invoker: Arc<dyn Invoke>,
-    timing: PollerTiming,
+    options: StreamSourceOptions,
 ) -> Result<impl Future<Output = ()> + Send + 'static, Error> {
     let function = subscription.function.clone();
     let stream_arn = subscription.stream_arn.clone();
-    let mapping = stream_mapping::StreamMapping::new(subscription, clients, invoker, timing)?;
+    let mapping = stream_mapping::StreamMapping::new(subscription, clients, invoker, options)?;
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let mut task = AbortOnDropHandle::new(tokio::spawn(stream_poller::run(
         Arc::new(mapping),

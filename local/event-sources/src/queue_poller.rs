@@ -1,11 +1,13 @@
 //! The internal queues the S3 and SNS event sources read: moto delivers notifications to them, the
-//! poller hands each message body on and deletes it (from then on the asynchronous invocation owns
-//! the event, as Lambda's own event queue does).
+//! poller hands each message body on and deletes it once the asynchronous invocation has dealt
+//! with its events. A runner stopped before that leaves the message in the queue, where it shows
+//! again after the visibility timeout for the next runner: nothing accepted is lost in a restart.
 
 use std::time::Duration;
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
+use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
 use crate::timing::{Backoff, PollerTiming};
@@ -14,6 +16,10 @@ use crate::timing::{Backoff, PollerTiming};
 const RECEIVE_BATCH: i32 = 10;
 /// Long polling keeps the source quick without hammering the endpoint.
 const WAIT_SECONDS: i32 = 1;
+/// How long a message being delivered stays hidden: past the asynchronous retries of a function
+/// with a long timeout, so that a slow delivery is seldom repeated, and short enough that a
+/// message left by a stopped runner reaches the next one soon.
+const VISIBILITY_SECONDS: i32 = 120;
 
 /// SQS allows letters, digits, `-` and `_` in queue names, at most 80 of them.
 pub(crate) fn queue_name(parts: &[&str]) -> String {
@@ -58,12 +64,14 @@ pub(crate) async fn create_queue(
     Ok((url, arn))
 }
 
-/// Reads `queue_url` until the task is dropped, calling `handle` with each message body.
+/// Reads `queue_url` until the task is dropped, calling `handle` with each message body. The
+/// message is deleted once every receiver `handle` returns is told its event was dealt with (at
+/// once when there is none); a receiver dropped unanswered leaves the message in the queue.
 pub(crate) async fn poll(
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     source: String,
-    mut handle: impl FnMut(&str) + Send,
+    mut handle: impl FnMut(&str) -> Vec<oneshot::Receiver<()>> + Send,
 ) {
     let timing = PollerTiming::default();
     let mut backoff = Backoff::new(&timing);
@@ -73,6 +81,7 @@ pub(crate) async fn poll(
             .queue_url(&queue_url)
             .max_number_of_messages(RECEIVE_BATCH)
             .wait_time_seconds(WAIT_SECONDS)
+            .visibility_timeout(VISIBILITY_SECONDS)
             .send()
             .await
         {
@@ -92,7 +101,19 @@ pub(crate) async fn poll(
         }
         let mut entries = Vec::with_capacity(messages.len());
         for (n, message) in messages.iter().enumerate() {
-            handle(message.body().unwrap_or_default());
+            let pending = handle(message.body().unwrap_or_default());
+            if !pending.is_empty() {
+                if let Some(receipt) = message.receipt_handle() {
+                    tokio::spawn(delete_when_dealt_with(
+                        sqs.clone(),
+                        queue_url.clone(),
+                        receipt.to_owned(),
+                        pending,
+                        source.clone(),
+                    ));
+                }
+                continue;
+            }
             if let Some(receipt) = message.receipt_handle() {
                 match DeleteMessageBatchRequestEntry::builder()
                     .id(n.to_string())
@@ -111,6 +132,9 @@ pub(crate) async fn poll(
             count = messages.len(),
             "notifications read"
         );
+        if entries.is_empty() {
+            continue;
+        }
         if let Err(e) = sqs
             .delete_message_batch()
             .queue_url(&queue_url)
@@ -122,6 +146,36 @@ pub(crate) async fn poll(
             // as S3 and SNS promise.
             warn!(source = source.as_str(), error = %DisplayErrorContext(&e), "DeleteMessageBatch failed");
         }
+    }
+}
+
+/// Deletes one message once all its events are dealt with; leaves it if any is not.
+async fn delete_when_dealt_with(
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    receipt: String,
+    pending: Vec<oneshot::Receiver<()>>,
+    source: String,
+) {
+    for dealt_with in pending {
+        if dealt_with.await.is_err() {
+            debug!(
+                source = source.as_str(),
+                "stopped before an event was dealt with; its message stays for the next run"
+            );
+            return;
+        }
+    }
+    if let Err(e) = sqs
+        .delete_message()
+        .queue_url(&queue_url)
+        .receipt_handle(&receipt)
+        .send()
+        .await
+    {
+        // It comes back after the visibility timeout and is delivered again: at-least-once,
+        // as S3 and SNS promise.
+        warn!(source = source.as_str(), error = %DisplayErrorContext(&e), "DeleteMessage failed");
     }
 }
 

@@ -14,6 +14,7 @@ use aws_sdk_s3::types::{
 };
 use bytes::Bytes;
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 use tracing::{error, info};
 
 use crate::async_invocation::AsyncInvoker;
@@ -138,20 +139,22 @@ pub async fn start_s3_notifications(
     ))
 }
 
-/// Invokes the functions of one notification message, one event per record, as S3 does.
+/// Invokes the functions of one notification message, one event per record, as S3 does; one
+/// receiver per event accepted, told when it is dealt with.
 fn deliver(
     bucket: &str,
     body: &str,
     functions: &HashMap<String, String>,
     sequencer: &Sequencer,
     invoker: &Arc<AsyncInvoker>,
-) {
+) -> Vec<oneshot::Receiver<()>> {
+    let mut pending = Vec::new();
     let records = match parse_message(body) {
-        Ok(S3Message::Test) => return,
+        Ok(S3Message::Test) => return pending,
         Ok(S3Message::Records(records)) => records,
         Err(e) => {
             error!(bucket, error = %e, "an S3 notification that cannot be read; dropped");
-            return;
+            return pending;
         }
     };
     for (index, record) in records.into_iter().enumerate() {
@@ -172,8 +175,8 @@ fn deliver(
             .unwrap_or_default()
             .to_owned();
         let payload = Bytes::from(json!({ "Records": [record] }).to_string());
-        match invoker.enqueue(function, payload) {
-            Ok(request_id) => {
+        match invoker.enqueue_tracked(function, payload) {
+            Ok((request_id, dealt_with)) => {
                 info!(
                     bucket,
                     key,
@@ -181,10 +184,12 @@ fn deliver(
                     request_id,
                     "S3 event accepted"
                 );
+                pending.push(dealt_with);
             }
             Err(e) => {
                 error!(bucket, key, function = function.as_str(), error = %e, "S3 event not accepted")
             }
         }
     }
+    pending
 }

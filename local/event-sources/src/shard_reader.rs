@@ -8,9 +8,10 @@ use std::time::Duration;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use tokio::time::Instant;
-use tracing::{debug, error, warn};
+use tracing::{debug, error, info, warn};
 
-use crate::batch_delivery::deliver;
+use crate::batch_delivery::{Delivered, deliver};
+use crate::checkpoint_store::{CheckpointStore, ShardKey};
 use crate::stream_mapping::StreamMapping;
 use crate::stream_record::{EventRecord, to_event_record};
 use crate::timing::Backoff;
@@ -49,14 +50,26 @@ pub(crate) enum ShardStart {
 }
 
 /// The last sequence number of a shard that is fully dealt with (delivered, reported as failed, or
-/// filtered out). Shared with the poller so that a restarted reader resumes after it.
+/// filtered out). Shared with the poller so that a restarted reader resumes after it; when
+/// persisted, also saved for the next run of the runner.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Checkpoint(Arc<Mutex<Option<String>>>);
+pub(crate) struct Checkpoint {
+    value: Arc<Mutex<Option<String>>>,
+    persisted: Option<(Arc<CheckpointStore>, ShardKey)>,
+}
 
 impl Checkpoint {
+    /// A checkpoint saved in `store`, starting from what an earlier run saved there.
+    pub(crate) fn persisted(store: Arc<CheckpointStore>, key: ShardKey) -> Self {
+        Self {
+            value: Arc::new(Mutex::new(store.get(&key))),
+            persisted: Some((store, key)),
+        }
+    }
+
     pub(crate) fn get(&self) -> Option<String> {
         // A poisoned lock still holds a valid sequence number: a String is never half-written.
-        self.0
+        self.value
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
@@ -64,9 +77,15 @@ impl Checkpoint {
 
     fn set(&self, sequence_number: &str) {
         *self
-            .0
+            .value
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(sequence_number.to_owned());
+        if let Some((store, key)) = &self.persisted
+            && let Err(e) = store.save(key, sequence_number)
+        {
+            // The run goes on; a restart would only deliver these records again.
+            warn!(shard = key.shard_id.as_str(), error = %e, "cannot save the stream checkpoint");
+        }
     }
 }
 
@@ -126,13 +145,33 @@ impl ShardReader<'_> {
     async fn run(&mut self) {
         let batch_size = self.mapping.subscription.batch_size;
         loop {
+            if self.mapping.stop.is_cancelled() {
+                // Told to stop: what is buffered stays after the checkpoint for the next run.
+                self.signal_started();
+                return;
+            }
             let batch_len = next_batch_len(&self.buffer, batch_size);
             // A batch is full at BatchSize records or at the payload limit.
             let full = self.buffer.len() >= batch_size || batch_len < self.buffer.len();
             if batch_len > 0 && (full || self.window_passed() || self.ended) {
                 let batch: Vec<EventRecord> = self.buffer.drain(..batch_len).collect();
                 let last = batch.last().map(|r| r.sequence_number.clone());
-                deliver(self.mapping, self.shard_id, batch).await;
+                for delivery in 0..self.mapping.delivery.count() {
+                    if delivery > 0 {
+                        info!(
+                            function = self.mapping.function(),
+                            shard = self.shard_id,
+                            size = batch.len(),
+                            "stream batch delivered again (duplicate deliveries)"
+                        );
+                    }
+                    if deliver(self.mapping, self.shard_id, batch.clone()).await
+                        == Delivered::Interrupted
+                    {
+                        // Stopped between retries: not dealt with, so not checkpointed.
+                        return;
+                    }
+                }
                 if let Some(last) = last {
                     self.checkpoint.set(&last);
                 }
@@ -194,7 +233,8 @@ impl ShardReader<'_> {
                     return;
                 }
                 NewIterator::RetryLater => {
-                    tokio::time::sleep(self.backoff.next_delay()).await;
+                    let pause = self.backoff.next_delay();
+                    self.pause(pause).await;
                     return;
                 }
             },
@@ -233,7 +273,8 @@ impl ShardReader<'_> {
                         error = %DisplayErrorContext(&e),
                         "GetRecords failed; retrying"
                     );
-                    tokio::time::sleep(self.backoff.next_delay()).await;
+                    let pause = self.backoff.next_delay();
+                    self.pause(pause).await;
                 }
                 return;
             }
@@ -247,7 +288,15 @@ impl ShardReader<'_> {
             self.take(&record);
         }
         if fetched == 0 && !self.ended {
-            tokio::time::sleep(self.idle_pause()).await;
+            self.pause(self.idle_pause()).await;
+        }
+    }
+
+    /// Sleeps for `duration`, or less if the source is told to stop.
+    async fn pause(&self, duration: Duration) {
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            () = self.mapping.stop.cancelled() => {}
         }
     }
 

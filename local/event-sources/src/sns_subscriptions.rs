@@ -10,6 +10,7 @@ use std::sync::Arc;
 use aws_sdk_sns::error::DisplayErrorContext;
 use bytes::Bytes;
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 use tracing::{error, info};
 
 use crate::async_invocation::AsyncInvoker;
@@ -45,7 +46,15 @@ pub async fn start_sns_subscription(
         topic_arn: subscription.topic_arn.clone(),
         message,
     };
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    // Named after the topic (whose ARN is unique to the stack), not at random: a runner started
+    // again on the same endpoint finds the queue and the subscription of the one before, with
+    // whatever was published while no runner was up.
+    let suffix = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        subscription.topic_arn.as_bytes(),
+    )
+    .simple()
+    .to_string();
     let (queue_url, queue_arn) = queue_poller::create_queue(
         &clients.sqs,
         &queue_poller::queue_name(&[
@@ -99,12 +108,18 @@ pub async fn start_sns_subscription(
     Ok((subscription_arn, poll))
 }
 
-fn deliver(function: &str, subscription_arn: &str, body: &str, invoker: &Arc<AsyncInvoker>) {
+/// Hands one message to the function; the receiver tells when the event is dealt with.
+fn deliver(
+    function: &str,
+    subscription_arn: &str,
+    body: &str,
+    invoker: &Arc<AsyncInvoker>,
+) -> Vec<oneshot::Receiver<()>> {
     let record = match sns_record(body, subscription_arn) {
         Ok(record) => record,
         Err(e) => {
             error!(function, subscription = subscription_arn, error = %e, "an SNS message that cannot be read; dropped");
-            return;
+            return Vec::new();
         }
     };
     let message_id = record
@@ -113,8 +128,14 @@ fn deliver(function: &str, subscription_arn: &str, body: &str, invoker: &Arc<Asy
         .unwrap_or_default()
         .to_owned();
     let payload = Bytes::from(json!({ "Records": [record] }).to_string());
-    match invoker.enqueue(function, payload) {
-        Ok(request_id) => info!(function, message_id, request_id, "SNS message accepted"),
-        Err(e) => error!(function, message_id, error = %e, "SNS message not accepted"),
+    match invoker.enqueue_tracked(function, payload) {
+        Ok((request_id, dealt_with)) => {
+            info!(function, message_id, request_id, "SNS message accepted");
+            vec![dealt_with]
+        }
+        Err(e) => {
+            error!(function, message_id, error = %e, "SNS message not accepted");
+            Vec::new()
+        }
     }
 }

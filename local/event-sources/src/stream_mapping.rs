@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use cfp_local_invoke::Invoke;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
-use crate::config::{DynamoDbStreamSubscription, StreamClients};
+use crate::StreamSourceOptions;
+use crate::checkpoint_store::{CheckpointStore, ShardKey};
+use crate::config::{Delivery, DynamoDbStreamSubscription, StreamClients};
 use crate::error::Error;
 use crate::event_pattern::EventPattern;
+use crate::shard_reader::Checkpoint;
 use crate::timing::PollerTiming;
 
 /// Lambda's bounds for `BatchSize` on a DynamoDB stream.
@@ -22,6 +26,9 @@ pub(crate) struct StreamMapping {
     pub(crate) clients: StreamClients,
     pub(crate) invoker: Arc<dyn Invoke>,
     pub(crate) timing: PollerTiming,
+    pub(crate) delivery: Delivery,
+    checkpoints: Option<Arc<CheckpointStore>>,
+    pub(crate) stop: CancellationToken,
 }
 
 impl StreamMapping {
@@ -29,7 +36,7 @@ impl StreamMapping {
         subscription: DynamoDbStreamSubscription,
         clients: StreamClients,
         invoker: Arc<dyn Invoke>,
-        timing: PollerTiming,
+        options: StreamSourceOptions,
     ) -> Result<Self, Error> {
         let function = &subscription.function;
         if !(1..=MAX_BATCH_SIZE).contains(&subscription.batch_size) {
@@ -65,8 +72,26 @@ impl StreamMapping {
             function_arn,
             clients,
             invoker,
-            timing,
+            timing: options.timing,
+            delivery: options.delivery,
+            checkpoints: options.checkpoints,
+            stop: options.stop,
         })
+    }
+
+    /// The checkpoint of `shard_id`, starting from the one saved by an earlier run if any.
+    pub(crate) fn checkpoint(&self, shard_id: &str) -> Checkpoint {
+        match &self.checkpoints {
+            None => Checkpoint::default(),
+            Some(store) => {
+                let key = ShardKey {
+                    function: self.subscription.function.clone(),
+                    stream_arn: self.subscription.stream_arn.clone(),
+                    shard_id: shard_id.to_owned(),
+                };
+                Checkpoint::persisted(Arc::clone(store), key)
+            }
+        }
     }
 
     /// Whether a record passes the filter criteria: any filter matches, or there are none.

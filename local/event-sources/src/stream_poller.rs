@@ -86,7 +86,7 @@ pub(crate) async fn run(
                             let checkpoint = shards
                                 .get(&shard)
                                 .map(|entry| entry.checkpoint.clone())
-                                .unwrap_or_default();
+                                .unwrap_or_else(|| mapping.checkpoint(&shard));
                             let start = checkpoint.get().map_or(start, ShardStart::After);
                             debug!(function = mapping.function(), shard = shard.as_str(), start = ?start, "reading shard");
                             let signal = ready.is_some().then(|| {
@@ -152,6 +152,16 @@ pub(crate) async fn run(
         // Look again after the pause, or at once when a reader ends so that its children start.
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
+            () = mapping.stop.cancelled() => {
+                // Each reader ends once its batch in flight is over.
+                while readers.join_next().await.is_some() {}
+                info!(
+                    function = mapping.function(),
+                    stream = mapping.stream_arn(),
+                    "stream event source mapping stopped"
+                );
+                return Ok(());
+            }
             Some(ended) = readers.join_next_with_id() => {
                 match ended {
                     Ok((id, shard)) => {

@@ -9,10 +9,12 @@ use clap::{Args, Parser, Subcommand};
 
 use cfp_local_event_sources::AsyncTiming;
 
+use crate::faults::{FaultPlan, FaultSpec};
 use crate::lambda::StdoutSink;
 use crate::local_stack::{AwsEndpoint, LocalStack, LocalStackOptions};
 use crate::mail::{is_addressed_to, sent_emails};
 use crate::stack::StackInfo;
+use crate::stack_state::StateDir;
 use crate::template::StackSettings;
 use crate::template::parameters::parse_override;
 use crate::users::LocalUsers;
@@ -82,6 +84,22 @@ pub struct UpArgs {
     /// invocations); the second waits twice as long. Lambda waits about a minute.
     #[arg(long, default_value_t = 1)]
     pub async_retry_seconds: u64,
+    /// Inject a fault into event delivery (repeatable): duplicate-deliveries,
+    /// handler-error-rate=R, ses-error-rate=R, crash-mid-batch-rate=R (R from 0 to 1).
+    #[arg(long = "fault", value_name = "FAULT", value_parser = parse_fault)]
+    pub faults: Vec<FaultSpec>,
+    /// Seed of the faults' random decisions, to replay a run [default: a random one, printed].
+    #[arg(long)]
+    pub fault_seed: Option<u64>,
+    /// Where the stack's resources and stream checkpoints are kept, for a runner started again
+    /// on the same --aws-endpoint [default: beside the stack file, `<name>.state`].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+}
+
+fn parse_fault(text: &str) -> Result<FaultSpec, String> {
+    text.parse()
+        .map_err(|e: crate::faults::FaultPlanError| e.to_string())
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {
@@ -162,6 +180,12 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             })
         }
     };
+    let seed = args.fault_seed.unwrap_or_else(rand::random);
+    let faults = FaultPlan::from_specs(&args.faults, seed)?;
+    let state_dir = args
+        .state_dir
+        .clone()
+        .map_or_else(|| StateDir::beside(&args.stack_file), StateDir::new);
     let options = LocalStackOptions {
         template: args.template.clone(),
         target_dir,
@@ -182,7 +206,13 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             ..AsyncTiming::default()
         },
         log_sink: Arc::new(StdoutSink),
+        faults,
+        state_dir: Some(state_dir),
     };
+    let faults_line = options
+        .faults
+        .is_active()
+        .then(|| options.faults.describe());
     let stack = LocalStack::start(options).await.with_context(|| {
         format!(
             "cannot start the local stack from {}",
@@ -193,7 +223,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         stack.shutdown().await;
         return Err(err.into());
     }
-    print_banner(&stack, &args.stack_file);
+    print_banner(&stack, &args.stack_file, faults_line.as_deref());
 
     wait_for_stop_signal().await?;
     eprintln!("cfp-local: stopping");
@@ -241,7 +271,7 @@ fn example_path(path: &str) -> String {
     out
 }
 
-fn print_banner(stack: &LocalStack, stack_file: &Path) {
+fn print_banner(stack: &LocalStack, stack_file: &Path, faults: Option<&str>) {
     let info = &stack.info;
     let mut lines = vec!["cfp-local is up.".to_owned()];
     for api in &stack.apis {
@@ -268,6 +298,15 @@ fn print_banner(stack: &LocalStack, stack_file: &Path) {
         "  Stream subscriptions    {}",
         stack.stream_subscriptions.len()
     ));
+    if stack.adopted {
+        lines.push("  Resources               adopted from the earlier run on this endpoint; stream delivery resumes at its checkpoints".to_owned());
+    }
+    if let Some(faults) = faults {
+        lines.push(format!("  Faults                  {faults}"));
+    }
+    if let Some(proxy) = &stack.ses_fault_proxy {
+        lines.push(format!("  SES fault proxy         {}", proxy.url()));
+    }
     for source in &stack.s3_sources {
         let targets: Vec<String> = source
             .targets
@@ -464,5 +503,34 @@ mod tests {
             .is_err()
         );
         assert!(Cli::try_parse_from(["cfp-local", "user", "create", "--email", "a@b"]).is_err());
+    }
+
+    #[test]
+    fn faults_are_off_unless_asked_for() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["cfp-local", "up"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv).map(|cli| match cli.command {
+                Command::Up(args) => args,
+                _ => panic!("up"),
+            })
+        };
+        let plain = parse(&[]).expect("parses");
+        assert!(plain.faults.is_empty() && plain.fault_seed.is_none());
+        let faulty = parse(&[
+            "--fault",
+            "duplicate-deliveries",
+            "--fault",
+            "ses-error-rate=0.3",
+            "--fault-seed",
+            "42",
+        ])
+        .expect("parses");
+        let plan = FaultPlan::from_specs(&faulty.faults, 42).expect("a plan");
+        assert!(plan.duplicate_deliveries);
+        assert_eq!(plan.ses_error_rate.get(), 0.3);
+        let refused = parse(&["--fault", "ses-error-rate=3"]).expect_err("out of range");
+        assert!(refused.to_string().contains("from 0 to 1"), "{refused}");
+        assert!(parse(&["--fault", "nonsense"]).is_err());
     }
 }

@@ -40,6 +40,7 @@
 pub mod aws_clients;
 pub mod child_process;
 pub mod cli;
+pub mod faults;
 pub mod lambda;
 pub mod local_stack;
 pub mod mail;
@@ -49,6 +50,8 @@ pub mod physical_names;
 pub mod provision;
 pub mod stack;
 pub mod stack_resources;
+pub mod stack_state;
 pub mod template;
 pub mod users;
 pub mod wiring;
+pub mod xray_daemon;

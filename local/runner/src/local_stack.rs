@@ -8,24 +8,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cfp_local_event_sources::{
-    AsyncInvoker, AsyncTiming, DynamoDbStreamSubscription, NotificationClients, PollerTiming,
-    S3NotificationSource, SnsSubscription, StreamClients,
+    AsyncInvoker, AsyncTiming, CheckpointError, CheckpointStore, DynamoDbStreamSubscription,
+    NotificationClients, PollerTiming, S3NotificationSource, SnsSubscription, StreamClients,
+    StreamSourceOptions,
 };
 use cfp_local_http_api::HttpApiConfig;
 use cfp_local_invoke::Invoke;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
 use crate::aws_clients::AwsClients;
 use crate::child_process::guarded_command;
+use crate::faults::{FaultInjectingInvoker, FaultPlan, SesFaultProxy};
 use crate::lambda::{LambdaService, LambdaSettings, LogSink, invoke_api};
 use crate::moto::{MotoError, MotoServer};
 use crate::provision::serverless::http_api;
 use crate::provision::{
-    IMPLICIT_HTTP_API, ProvisionError, name_serverless_resources, provision_stack,
+    IMPLICIT_HTTP_API, ProvisionError, name_serverless_resources, provision_stack_adopting,
 };
 use crate::stack::StackInfo;
 use crate::stack_resources::StackResources;
+use crate::stack_state::{StackStateError, StateDir};
 use crate::template::parameters::ParameterError;
 use crate::template::{
     ParameterValues, ResolveError, Scope, StackSettings, Template, TemplateError,
@@ -68,7 +72,16 @@ pub struct LocalStackOptions {
     /// Pacing of asynchronous invocations (S3, SNS, `Event`): the pauses before retries.
     pub async_timing: AsyncTiming,
     pub log_sink: Arc<dyn LogSink>,
+    /// Faults to inject into event delivery; none by default.
+    pub faults: FaultPlan,
+    /// Where the stack's resources and stream checkpoints are kept for a runner started again on
+    /// the same endpoint; `None` keeps nothing.
+    pub state_dir: Option<StateDir>,
 }
+
+/// How long a stop waits for the stream batches in flight (the longest stream function timeout
+/// of the template is 30 s).
+const STREAM_DRAIN_LIMIT: Duration = Duration::from_secs(35);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalStackError {
@@ -102,6 +115,12 @@ pub enum LocalStackError {
     },
     #[error(transparent)]
     EventSource(#[from] cfp_local_event_sources::Error),
+    #[error(transparent)]
+    State(#[from] StackStateError),
+    #[error(transparent)]
+    Checkpoints(#[from] CheckpointError),
+    #[error("cannot start the SES fault proxy: {0}")]
+    FaultProxy(std::io::Error),
 }
 
 /// An HTTP API being served.
@@ -125,7 +144,13 @@ pub struct LocalStack {
     /// The functions' topic subscriptions, each with its subscription ARN.
     pub sns_subscriptions: Vec<(SnsSubscription, String)>,
     pub async_invoker: Arc<AsyncInvoker>,
+    /// The proxy in front of SES when `--fault ses-error-rate` is on.
+    pub ses_fault_proxy: Option<SesFaultProxy>,
+    /// Whether the resources were adopted from an earlier run rather than created.
+    pub adopted: bool,
     tasks: Vec<AbortOnDropHandle<()>>,
+    stream_tasks: Vec<AbortOnDropHandle<()>>,
+    stream_stop: CancellationToken,
     moto: Option<MotoServer>,
 }
 
@@ -239,7 +264,45 @@ impl LocalStack {
         if implicit_api && resources.get(IMPLICIT_HTTP_API).is_none() {
             resources.insert(http_api(&options.stack, IMPLICIT_HTTP_API, &api_endpoints));
         }
-        provision_stack(&template, scope, &clients, &mut resources).await?;
+        // An endpoint that outlives runners may hold this stack from an earlier run: adopt it.
+        let adopted = match (&options.state_dir, &options.aws) {
+            (Some(state), AwsEndpoint::Existing(_)) => {
+                state
+                    .adoptable(&aws_endpoint, &options.stack, &clients)
+                    .await
+            }
+            _ => None,
+        };
+        provision_stack_adopting(&template, scope, &clients, &mut resources, adopted.as_ref())
+            .await?;
+        let checkpoints = match &options.state_dir {
+            Some(state) => {
+                state.save(&aws_endpoint, &options.stack, &resources)?;
+                let file = state.checkpoints_file();
+                Some(Arc::new(if adopted.is_some() {
+                    CheckpointStore::open(&file)?
+                } else {
+                    CheckpointStore::empty(&file)?
+                }))
+            }
+            None => None,
+        };
+        let ses_fault_proxy = if options.faults.ses_error_rate.is_never() {
+            None
+        } else {
+            Some(
+                SesFaultProxy::start(
+                    &aws_endpoint,
+                    options.faults.ses_error_rate,
+                    options.faults.seed,
+                )
+                .await
+                .map_err(LocalStackError::FaultProxy)?,
+            )
+        };
+        if options.faults.is_active() {
+            tracing::warn!(faults = %options.faults.describe(), "injecting faults into event delivery");
+        }
 
         let functions = resolve_functions(&template, scope, &resources, &located)?;
         for (function, event, event_type) in undriven_events(&functions) {
@@ -251,17 +314,42 @@ impl LocalStack {
             options.log_sink.clone(),
         );
         settings.queue_timeout = options.queue_timeout;
+        // The X-Ray daemon traced functions send their subsegments to; it logs each one.
+        let (xray_address, xray_socket) =
+            crate::xray_daemon::bind()
+                .await
+                .map_err(|source| LocalStackError::Bind {
+                    what: "X-Ray daemon".into(),
+                    addr: (Ipv4Addr::LOCALHOST, 0).into(),
+                    source,
+                })?;
+        settings.xray_daemon = Some(xray_address);
+        if let Some(proxy) = &ses_fault_proxy {
+            settings.service_endpoints.extend(proxy.environment());
+        }
         let lambda = Arc::new(LambdaService::new(
             function_configs(&functions, options.max_instances),
             settings,
         ));
         let invoker: Arc<dyn Invoke> = lambda.clone();
-        let async_invoker = Arc::new(AsyncInvoker::new(
-            invoker.clone(),
-            clients.sqs.clone(),
-            async_invoke_configs(&functions, &resources)?,
-            options.async_timing.clone(),
-        ));
+        // Event deliveries meet the injected handler errors and crashes; HTTP calls never do.
+        let event_invoker: Arc<dyn Invoke> = if options.faults.affects_invocations() {
+            Arc::new(FaultInjectingInvoker::new(
+                lambda.clone(),
+                options.faults.clone(),
+            ))
+        } else {
+            invoker.clone()
+        };
+        let async_invoker = Arc::new(
+            AsyncInvoker::new(
+                event_invoker.clone(),
+                clients.sqs.clone(),
+                async_invoke_configs(&functions, &resources)?,
+                options.async_timing.clone(),
+            )
+            .with_delivery(options.faults.delivery()),
+        );
 
         let api_configs =
             http_api_configs(&template, scope, &resources, &functions, &aws_endpoint)?;
@@ -270,7 +358,9 @@ impl LocalStack {
         let s3_sources = s3_notification_sources(&functions, &resources)?;
         let sns_wanted = sns_subscriptions(&functions, &resources);
 
-        let mut tasks = Vec::new();
+        let mut tasks = vec![AbortOnDropHandle::new(tokio::spawn(
+            crate::xray_daemon::run(xray_socket, options.log_sink.clone()),
+        ))];
         for listener in std::iter::once(lambda_v4).chain(lambda_v6) {
             let service = lambda.clone();
             let async_invoker = async_invoker.clone();
@@ -309,15 +399,22 @@ impl LocalStack {
         };
         // Every event source is reading before start returns, so that the stack file (written
         // after it) never announces a stack that would miss an event.
+        let stream_stop = CancellationToken::new();
+        let mut stream_tasks = Vec::new();
         for subscription in &subscriptions {
             let run = cfp_local_event_sources::start_dynamodb_stream(
                 subscription.clone(),
                 stream_clients.clone(),
-                invoker.clone(),
-                PollerTiming::default(),
+                event_invoker.clone(),
+                StreamSourceOptions {
+                    timing: PollerTiming::default(),
+                    delivery: options.faults.delivery(),
+                    checkpoints: checkpoints.clone(),
+                    stop: stream_stop.clone(),
+                },
             )
             .await?;
-            tasks.push(AbortOnDropHandle::new(tokio::spawn(run)));
+            stream_tasks.push(AbortOnDropHandle::new(tokio::spawn(run)));
         }
         let notification_clients = NotificationClients {
             sqs: clients.sqs.clone(),
@@ -361,13 +458,29 @@ impl LocalStack {
             s3_sources,
             sns_subscriptions: sns_started,
             async_invoker,
+            ses_fault_proxy,
+            adopted: adopted.is_some(),
             tasks,
+            stream_tasks,
+            stream_stop,
             moto,
         })
     }
 
-    /// Stops the servers and event sources, every function instance, then moto.
+    /// Stops the servers and event sources, every function instance, then moto. The stream
+    /// batches in flight are let finish first (for up to [`STREAM_DRAIN_LIMIT`]), so that their
+    /// checkpoints are saved and a runner started again neither repeats nor loses them.
     pub async fn shutdown(mut self) {
+        self.stream_stop.cancel();
+        let streams: Vec<_> = self.stream_tasks.drain(..).collect();
+        if tokio::time::timeout(STREAM_DRAIN_LIMIT, join_all_tasks(streams))
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "stream batches still in flight after {STREAM_DRAIN_LIMIT:?}; stopping them"
+            );
+        }
         for task in self.tasks.drain(..) {
             task.abort();
         }
@@ -376,6 +489,13 @@ impl LocalStack {
         if let Some(moto) = self.moto.take() {
             moto.stop().await;
         }
+    }
+}
+
+/// Waits for every task; a task that panicked or was aborted counts as ended.
+async fn join_all_tasks(tasks: Vec<AbortOnDropHandle<()>>) {
+    for task in tasks {
+        let _ = task.await;
     }
 }
 

@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::template::intrinsics::{ResolveError, ResourceLookup};
 
 /// One created (or, for functions and APIs, named) resource.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PhysicalResource {
     pub logical_id: String,
     pub resource_type: String,

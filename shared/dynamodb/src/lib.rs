@@ -16,6 +16,7 @@
 //! [`event_from_image`] for a record's images, [`process_batch`] for the batch loop with its
 //! partial batch response and [`invocation_deadline`] for the end of the invocation.
 
+mod client;
 mod conditional_write;
 mod dedupe_item;
 mod dedupe_store;
@@ -34,6 +35,7 @@ mod stream_batch;
 pub mod stream_test_support;
 mod table;
 
+pub use client::client;
 pub use event_item::{event_from_image, is_event_image};
 pub use invocation_deadline::invocation_deadline;
 pub use proposal_item::{PictureItem, is_proposal_image, proposal_from_image};

@@ -46,12 +46,18 @@ pub fn json_body_within<T: DeserializeOwned>(
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = field_path(error.path());
         let inner = error.into_inner();
+        let shape = |message: String| {
+            ApiError::Cfp(CfpError::Validation(vec![FieldError::new(field, message)]))
+        };
         match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::Cfp(CfpError::Validation(vec![FieldError::new(
-                    field,
-                    without_position(&inner),
-                )]))
+            serde_json::error::Category::Data => shape(without_position(&inner)),
+            // A nested object sent as an array longer than its fields ends in a "trailing
+            // characters" syntax error, though the document is well-formed: a wrong shape.
+            // (`Value`, not `IgnoredAny`: only `Value` checks that strings are valid UTF-8.)
+            serde_json::error::Category::Syntax
+                if serde_json::from_slice::<serde_json::Value>(body).is_ok() =>
+            {
+                shape("invalid type: array, expected a JSON object".to_owned())
             }
             _ => ApiError::MalformedJson(inner.to_string()),
         }
@@ -139,6 +145,26 @@ mod tests {
             Err(ApiError::Cfp(CfpError::Validation(errors))) => errors,
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_nested_object_sent_as_a_longer_array_is_a_wrong_shape_not_broken_json() {
+        let errors = field_errors(parse(Some("application/json"), r#"{"inner":[1,2,3]}"#));
+        assert_eq!(errors[0].field, "inner");
+        assert!(
+            errors[0].message.contains("expected a JSON object"),
+            "{errors:?}"
+        );
+        // Broken JSON stays broken, invalid UTF-8 in a string too.
+        assert!(matches!(
+            parse(Some("application/json"), r#"{"inner":[1,2,3"#),
+            Err(ApiError::MalformedJson(_))
+        ));
+        let invalid_utf8 = b"{\"name\": \"\xff\xfe\"}".to_vec();
+        assert!(matches!(
+            json_body::<Outer>(&request(Some("application/json"), invalid_utf8)),
+            Err(ApiError::MalformedJson(_))
+        ));
     }
 
     #[test]

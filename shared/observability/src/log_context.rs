@@ -64,7 +64,7 @@ pub fn record_proposal(id: &str) {
 }
 
 /// Slugs, UUIDs and talk ids: ASCII letters, digits, `-` and `_`; never `@`, `.` or `/`.
-fn is_identifier(value: &str) -> bool {
+pub(crate) fn is_identifier(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= MAX_ID_CHARS
         && value

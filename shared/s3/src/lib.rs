@@ -3,6 +3,7 @@
 //! and the bucket as the picture pipeline's [`cfp_domain::picture::PictureObjects`]. And the
 //! search index blobs, one per event, as [`cfp_search::IndexBlobStore`] ([`SearchIndexBucket`]).
 
+mod client;
 mod error;
 mod picture_bucket;
 mod post_policy;
@@ -10,6 +11,7 @@ mod presigner;
 #[cfg(feature = "search-index")]
 mod search_index_blob;
 
+pub use client::client;
 pub use error::PresignError;
 pub use picture_bucket::PictureBucket;
 pub use post_policy::{PostForm, PresignedPost, SigningCredentials, presign_post, sign_policy};

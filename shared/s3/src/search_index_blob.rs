@@ -38,14 +38,9 @@ impl SearchIndexBucket {
         }
     }
 
-    /// An S3 client for `config`. Under a custom endpoint (`AWS_ENDPOINT_URL`, e.g. moto on
-    /// loopback) it addresses buckets path-style: a bucket subdomain of a local host does not
-    /// resolve. On AWS it keeps the SDK's virtual-hosted default.
+    /// An S3 client for `config`: [`crate::client`].
     pub fn client_for(config: &aws_config::SdkConfig) -> Client {
-        let s3 = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(config.endpoint_url().is_some())
-            .build();
-        Client::from_conf(s3)
+        crate::client(config)
     }
 
     pub fn name(&self) -> &str {

@@ -1,117 +1,84 @@
-//! 1,000 talks in 20 rooms over 5 days: the conflict check and each export.
+//! The schedule's hot pure code at issue 6's scale (1,000 talks, 20 rooms, 5 days; data from
+//! `cfp_schedule::bench_data`, seeded): rendering the released schedule in each export format,
+//! and the conflict check of a 1,000-slot draft, clean and full of conflicts.
+//!
+//! Ids (stable: the release benchmarks report reads `target/criterion/<id>/new/estimates.json`):
+//! `schedule_export/{json_view,c3voc_json,frab_xml,icalendar}/1000_talks`,
+//! `conflict_check/1000_slots_clean`, `conflict_check/1000_slots_conflicts`.
+//! Run with `cargo bench -p cfp-schedule --bench schedule`.
 
-use std::collections::HashMap;
 use std::hint::black_box;
+use std::time::Duration;
 
-use cfp_schedule::export::{ExportLinks, c3voc_json, frab_xml, icalendar};
-use cfp_schedule::{
-    Draft, EventFrame, FrameSpec, Release, SessionType, Slot, Speaker, Talk, TalkId, TalkNumber,
-    check_draft,
-};
-use chrono::{Duration, NaiveDate, TimeZone};
-use criterion::{Criterion, criterion_group, criterion_main};
-use uuid::Uuid;
+use cfp_schedule::bench_data::{BenchSchedule, Scale, links};
+use cfp_schedule::check_draft;
+use cfp_schedule::export::{c3voc_json, frab_xml, icalendar};
+use cfp_schedule::view::{ViewFilter, schedule_view};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-const ROOMS: usize = 20;
-const DAYS: usize = 5;
-const TALKS: usize = 1_000;
+const SEED: u64 = 2027;
 
-fn frame() -> EventFrame {
-    let start = NaiveDate::from_ymd_opt(2027, 6, 7).expect("date");
-    EventFrame::new(FrameSpec {
-        slug: "bench-2027".into(),
-        name: "Bench 2027".into(),
-        time_zone: "Europe/Berlin".into(),
-        start_date: start,
-        end_date: start + Duration::days(DAYS as i64 - 1),
-        hours: None,
-        day_hours: Default::default(),
-        rooms: (0..ROOMS).map(|r| format!("Room {r}")).collect(),
-        tracks: vec!["Rust".into(), "Cloud".into()],
-        session_types: vec![SessionType {
-            name: "Talk".into(),
-            duration_minutes: 30,
-        }],
-        default_language: None,
-    })
-    .expect("frame")
-}
-
-/// 1,000 talks; 10 per room and day, back to back from 09:00; every speaker gives one talk.
-fn input() -> (EventFrame, HashMap<TalkId, Talk>, Draft) {
-    let frame = frame();
-    let tz = frame.time_zone();
-    let mut talks = HashMap::new();
-    let mut slots = Vec::new();
-    for i in 0..TALKS {
-        let id = TalkId::new(Uuid::from_u128(
-            0x0190_0000_0000_7000_8000_0000_0000_0000 | i as u128,
-        ));
-        let day = i / (ROOMS * 10);
-        let room = i % ROOMS;
-        let hour = (i / ROOMS) % 10;
-        let date = frame.first_day() + Duration::days(day as i64);
-        let start = tz
-            .from_local_datetime(
-                &date
-                    .and_hms_opt(9 + hour as u32 / 2, (hour as u32 % 2) * 30, 0)
-                    .expect("time"),
-            )
-            .single()
-            .expect("no DST change in June")
-            .with_timezone(&chrono::Utc);
-        talks.insert(
-            id,
-            Talk {
-                id,
-                number: TalkNumber::new(i as u32 + 1).expect("number"),
-                title: format!("Talk {i}: something, with; characters & <markup> to escape"),
-                abstract_: "An abstract long enough to need folding in iCalendar output, "
-                    .repeat(3),
-                description: Some("A description.".into()),
-                session_type: "Talk".into(),
-                track: Some(if i % 2 == 0 { "Rust" } else { "Cloud" }.into()),
-                language: Some("en".into()),
-                speakers: vec![Speaker {
-                    name: format!("Speaker {i}"),
-                    bio: Some("Bio.".into()),
-                    thumbnail_key: Some(format!("pictures/thumbnails/{i}.webp")),
-                }],
-            },
-        );
-        slots.push(Slot {
-            talk_id: id,
-            room: format!("Room {room}"),
-            start,
-        });
-    }
-    (frame, talks, Draft { slots })
-}
-
-fn benches(c: &mut Criterion) {
-    let (frame, talks, draft) = input();
-    assert_eq!(
-        check_draft(&frame, &talks, &draft),
-        [],
-        "the bench draft is clean"
-    );
-    c.bench_function("conflict check, 1000 slots", |b| {
-        b.iter(|| check_draft(black_box(&frame), black_box(&talks), black_box(&draft)))
+fn exports(c: &mut Criterion) {
+    let data = BenchSchedule::generate(Scale::ISSUE_6, SEED);
+    let release = data.release();
+    let links = links();
+    let talks = format!("{}_talks", release.talks.len());
+    let filter = ViewFilter::default();
+    let mut group = c.benchmark_group("schedule_export");
+    // What GET /events/{event}/schedule answers: the view, serialised.
+    group.bench_function(BenchmarkId::new("json_view", &talks), |b| {
+        b.iter(|| serde_json::to_vec(&schedule_view(black_box(&release), &filter)))
     });
-    let release =
-        Release::freeze(&frame, &talks, &draft, None, None, chrono::Utc::now()).expect("release");
-    let links = ExportLinks::new("https://api.example.org", Some("https://cdn.example.org"))
-        .expect("links");
-    c.bench_function("c3voc json, 1000 talks", |b| {
+    group.bench_function(BenchmarkId::new("c3voc_json", &talks), |b| {
         b.iter(|| c3voc_json(black_box(&release), &links))
     });
-    c.bench_function("frab xml, 1000 talks", |b| {
+    group.bench_function(BenchmarkId::new("frab_xml", &talks), |b| {
         b.iter(|| frab_xml(black_box(&release), &links))
     });
-    c.bench_function("icalendar, 1000 talks", |b| {
+    group.bench_function(BenchmarkId::new("icalendar", &talks), |b| {
         b.iter(|| icalendar(black_box(&release), &links))
     });
+    group.finish();
 }
 
-criterion_group!(schedule, benches);
+fn conflict_check(c: &mut Criterion) {
+    let data = BenchSchedule::generate(Scale::ISSUE_6, SEED);
+    let clean = check_draft(&data.frame, &data.talks, &data.clean);
+    assert_eq!(clean, [], "the clean draft is clean");
+    let conflicts = check_draft(&data.frame, &data.talks, &data.conflicted).len();
+    println!(
+        "conflicted draft: {} slots, {conflicts} conflicts",
+        data.conflicted.slots.len()
+    );
+    let slots = data.clean.slots.len();
+    let mut group = c.benchmark_group("conflict_check");
+    group.bench_function(format!("{slots}_slots_clean"), |b| {
+        b.iter(|| check_draft(black_box(&data.frame), &data.talks, black_box(&data.clean)))
+    });
+    group.bench_function(format!("{slots}_slots_conflicts"), |b| {
+        b.iter(|| {
+            check_draft(
+                black_box(&data.frame),
+                &data.talks,
+                black_box(&data.conflicted),
+            )
+        })
+    });
+    group.finish();
+}
+
+/// Each of these runs in well under a millisecond to a few: short warm-up and measurement keep
+/// the whole set to about half a minute.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = schedule;
+    config = config();
+    targets = exports, conflict_check
+}
 criterion_main!(schedule);

@@ -127,6 +127,9 @@ pub(crate) fn place<'a>(
     let mut first_slot: HashMap<TalkId, usize> = HashMap::with_capacity(draft.slots.len());
     // Rooms known to the frame; only these take part in the room sweep.
     let mut in_known_room = Vec::with_capacity(draft.slots.len());
+    // Each day's window once (at most 14 days), not two time zone look-ups per slot.
+    let windows: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> =
+        frame.days().map(|day| frame.day_window(day)).collect();
 
     for (index, slot) in draft.slots.iter().enumerate() {
         let talk_id = slot.talk_id;
@@ -166,7 +169,10 @@ pub(crate) fn place<'a>(
             });
         }
         let day = frame.local_day(start);
-        match frame.day_window(day) {
+        let window = usize::try_from((day - frame.first_day()).num_days())
+            .ok()
+            .and_then(|i| windows.get(i).copied().flatten());
+        match window {
             None => conflicts.push(Conflict::OutsideEventDays {
                 slot: index,
                 talk: talk_id,
@@ -210,18 +216,21 @@ pub(crate) fn place<'a>(
         if *known_room {
             by_room.entry(p.room).or_default().push(span);
         }
-        let mut seen: Vec<String> = Vec::with_capacity(p.talk.speakers.len());
-        for speaker in &p.talk.speakers {
+        for (i, speaker) in p.talk.speakers.iter().enumerate() {
             let identity = speaker.identity();
-            if seen.contains(&identity) {
+            // The same person named twice on one talk counts once.
+            if p.talk.speakers[..i]
+                .iter()
+                .any(|other| other.identity() == identity)
+            {
                 continue;
             }
-            by_speaker
-                .entry(identity.clone())
-                .or_insert_with(|| (speaker.name.as_str(), Vec::new()))
-                .1
-                .push(span);
-            seen.push(identity);
+            match by_speaker.get_mut(&identity) {
+                Some((_, spans)) => spans.push(span),
+                None => {
+                    by_speaker.insert(identity, (speaker.name.as_str(), vec![span]));
+                }
+            }
         }
     }
 
@@ -245,18 +254,20 @@ pub(crate) fn place<'a>(
             })
         });
     }
-    // Hash maps iterate in no particular order: sort for a stable answer.
-    room_conflicts.sort_by_key(pair_key);
-    speaker_conflicts.sort_by_key(pair_key);
+    // Hash maps iterate in no particular order: sort for a stable answer. Two slots may share
+    // more than one speaker, so the speaker is part of the key.
+    room_conflicts.sort_by(|a, b| pair_key(a).cmp(&pair_key(b)));
+    speaker_conflicts.sort_by(|a, b| pair_key(a).cmp(&pair_key(b)));
     conflicts.extend(room_conflicts);
     conflicts.extend(speaker_conflicts);
     (placements, conflicts)
 }
 
-fn pair_key(conflict: &Conflict) -> [usize; 2] {
+fn pair_key(conflict: &Conflict) -> ([usize; 2], &str) {
     match conflict {
-        Conflict::RoomOverlap { slots, .. } | Conflict::SpeakerDoubleBooked { slots, .. } => *slots,
-        _ => [usize::MAX; 2],
+        Conflict::RoomOverlap { slots, room, .. } => (*slots, room),
+        Conflict::SpeakerDoubleBooked { slots, speaker, .. } => (*slots, speaker),
+        _ => ([usize::MAX; 2], ""),
     }
 }
 
@@ -389,6 +400,35 @@ mod tests {
                 talks: [t[0].id, t[1].id]
             }]
         );
+    }
+
+    #[test]
+    fn two_slots_sharing_two_speakers_are_listed_in_one_order() {
+        let mut t = talks(2);
+        for talk in &mut t {
+            talk.speakers = ["Grace Hopper", "Ada Lovelace"]
+                .map(|name| Speaker {
+                    name: name.into(),
+                    bio: None,
+                    thumbnail_key: None,
+                })
+                .to_vec();
+        }
+        let slots = vec![
+            slot(&t[0], "Main", "2027-06-10T10:00:00+02:00"),
+            slot(&t[1], "Side", "2027-06-10T10:00:00+02:00"),
+        ];
+        // Each check builds new hash maps with new random seeds: the order must not follow them.
+        for _ in 0..20 {
+            let speakers: Vec<String> = check(&t, slots.clone())
+                .into_iter()
+                .filter_map(|c| match c {
+                    Conflict::SpeakerDoubleBooked { speaker, .. } => Some(speaker),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(speakers, ["Ada Lovelace", "Grace Hopper"]);
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! It knows nothing of Lambda or DynamoDB: the use cases reach storage only through
 //! [`ports::ScheduleStore`].
 
+#[cfg(any(test, feature = "bench-data"))]
+pub mod bench_data;
 pub mod conflict;
 #[cfg(test)]
 mod conflict_properties;

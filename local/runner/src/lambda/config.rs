@@ -27,6 +27,9 @@ pub struct FunctionConfig {
     pub environment: BTreeMap<String, String>,
     /// At most this many instances run at once (0 throttles every call).
     pub max_concurrency: usize,
+    /// `Tracing: Active`: its invocations' trace headers say `Sampled=1` and it gets
+    /// `AWS_XRAY_DAEMON_ADDRESS`.
+    pub tracing_active: bool,
 }
 
 /// Settings shared by every function.
@@ -43,6 +46,11 @@ pub struct LambdaSettings {
     pub recent_invocations: usize,
     /// Where function output and START/END/REPORT lines go.
     pub log_sink: Arc<dyn LogSink>,
+    /// Service-specific endpoint variables (`AWS_ENDPOINT_URL_<SERVICE>`) for every function, e.g.
+    /// SES through the fault proxy; empty unless a fault asks for one.
+    pub service_endpoints: BTreeMap<String, String>,
+    /// The runner's X-Ray daemon (UDP on loopback), for functions with active tracing.
+    pub xray_daemon: Option<std::net::SocketAddr>,
 }
 
 impl LambdaSettings {
@@ -59,6 +67,8 @@ impl LambdaSettings {
             init_timeout: Self::DEFAULT_INIT_TIMEOUT,
             recent_invocations: Self::DEFAULT_RECENT_INVOCATIONS,
             log_sink,
+            service_endpoints: BTreeMap::new(),
+            xray_daemon: None,
         }
     }
 }
@@ -71,6 +81,8 @@ impl std::fmt::Debug for LambdaSettings {
             .field("queue_timeout", &self.queue_timeout)
             .field("init_timeout", &self.init_timeout)
             .field("recent_invocations", &self.recent_invocations)
+            .field("service_endpoints", &self.service_endpoints)
+            .field("xray_daemon", &self.xray_daemon)
             .finish_non_exhaustive()
     }
 }

@@ -99,6 +99,10 @@ pub fn instance_environment(
         ("LANG", "en_US.UTF-8".to_owned()),
     ];
     env.extend(lambda.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    env.extend(settings.service_endpoints.clone());
+    if let (true, Some(daemon)) = (config.tracing_active, settings.xray_daemon) {
+        env.insert("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.to_string());
+    }
     env
 }
 
@@ -122,6 +126,7 @@ mod tests {
             timeout: Duration::from_secs(3),
             environment,
             max_concurrency: 1,
+            tracing_active: false,
         }
     }
 

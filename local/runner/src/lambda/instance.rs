@@ -77,6 +77,8 @@ pub struct Instance {
     exit: watch::Receiver<Option<String>>,
     kill: Option<oneshot::Sender<()>>,
     warm: bool,
+    /// `Tracing: Active`: trace headers say `Sampled=1`.
+    sampled: bool,
 }
 
 impl Instance {
@@ -135,6 +137,7 @@ impl Instance {
             exit,
             kill: Some(kill),
             warm: false,
+            sampled: config.tracing_active,
         })
     }
 
@@ -147,11 +150,16 @@ impl Instance {
     /// error, the process's exit, or the timeout (counted from the moment the runtime fetched the
     /// invocation; before that, `init_timeout` bounds the wait). `on_started` runs when the
     /// runtime fetches the invocation.
+    ///
+    /// With `crash_after`, the process is killed that long after the runtime fetched the
+    /// invocation, or when it answers if that is sooner (the work done, the answer lost): the
+    /// outcome is then [`Outcome::Exited`], as when a function crashes.
     pub async fn run(
         &mut self,
         request: Request,
         timeout: Duration,
         init_timeout: Duration,
+        crash_after: Option<Duration>,
         on_started: &(dyn Fn() + Send + Sync),
     ) -> RunReport {
         let cold = !self.warm;
@@ -162,7 +170,7 @@ impl Instance {
             request_id: request.request_id,
             payload: request.payload,
             timeout,
-            trace_id: trace_id(),
+            trace_id: trace_id(self.sampled),
             client_context: request.client_context,
             cognito_identity: request.cognito_identity,
             events: events_tx,
@@ -175,12 +183,18 @@ impl Instance {
             let mut exit = self.exit.clone();
             let mut init_error = self.runtime.init_error();
             let pickup_deadline = dispatched + init_timeout;
+            let mut killed = false;
             loop {
                 let deadline = started.map_or(pickup_deadline, |at: Instant| at + timeout);
+                let crash_at = match (crash_after, started) {
+                    (Some(after), Some(at)) if !killed => Some(at + after),
+                    _ => None,
+                };
                 tokio::select! {
                     // Events first: a response that raced the process's exit still counts.
                     biased;
-                    event = events.recv() => match event {
+                    // Once killed, nothing the runtime still said counts: the exit is the outcome.
+                    event = events.recv(), if !killed => match event {
                         Some(RuntimeEvent::Started(at)) => {
                             started = Some(at);
                             if cold {
@@ -190,6 +204,10 @@ impl Instance {
                                     .map(|first| first.saturating_duration_since(self.spawned_at));
                             }
                             on_started();
+                        }
+                        Some(RuntimeEvent::Response(_) | RuntimeEvent::Error { .. }) if crash_after.is_some() => {
+                            self.kill_now();
+                            killed = true;
                         }
                         Some(RuntimeEvent::Response(body)) => break Outcome::Response(body),
                         Some(RuntimeEvent::Error { error_type, payload }) => {
@@ -210,7 +228,11 @@ impl Instance {
                         }
                         break Outcome::Exited(description.ok().flatten().unwrap_or_else(|| "exited".to_owned()));
                     }
-                    _ = tokio::time::sleep_until(deadline.into()) => break Outcome::Timeout,
+                    () = sleep_until_some(crash_at), if crash_at.is_some() => {
+                        self.kill_now();
+                        killed = true;
+                    }
+                    _ = tokio::time::sleep_until(deadline.into()), if !killed => break Outcome::Timeout,
                 }
             }
         };
@@ -237,10 +259,25 @@ impl Instance {
         Some(kb.div_ceil(1024))
     }
 
+    /// Sends the kill without waiting; the exit shows on the instance's exit watch.
+    fn kill_now(&mut self) {
+        if let Some(kill) = self.kill.take() {
+            let _ = kill.send(());
+        }
+    }
+
     /// Kills the process and waits until it is gone.
     pub async fn terminate(mut self) {
         drop(self.kill.take());
         let _ = self.exit.wait_for(Option::is_some).await;
+    }
+}
+
+/// Sleeps until `at`; never returns for `None` (its select branch is disabled then anyway).
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -291,17 +328,19 @@ async fn forward_lines(
     }
 }
 
-/// An X-Ray trace header: `Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0`.
-fn trace_id() -> String {
+/// An X-Ray trace header: `Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>` (Lambda
+/// samples a function with active tracing; locally every invocation of one is sampled).
+fn trace_id(sampled: bool) -> String {
     let epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let root = uuid::Uuid::new_v4().simple().to_string();
     let parent = uuid::Uuid::new_v4().simple().to_string();
     format!(
-        "Root=1-{epoch:08x}-{};Parent={};Sampled=0",
+        "Root=1-{epoch:08x}-{};Parent={};Sampled={}",
         &root[..24],
-        &parent[..16]
+        &parent[..16],
+        u8::from(sampled)
     )
 }
 
@@ -311,7 +350,7 @@ mod tests {
 
     #[test]
     fn trace_ids_have_xrays_shape() {
-        let id = trace_id();
+        let id = trace_id(false);
         let parts: Vec<&str> = id.split(';').collect();
         assert_eq!(parts.len(), 3, "{id}");
         assert!(
@@ -323,5 +362,6 @@ mod tests {
             "{id}"
         );
         assert_eq!(parts[2], "Sampled=0");
+        assert!(trace_id(true).ends_with(";Sampled=1"));
     }
 }

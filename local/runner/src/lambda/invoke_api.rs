@@ -171,6 +171,7 @@ async fn invoke(
         payload,
         client_context,
         cognito_identity: header_text(&headers, "lambda-runtime-cognito-identity"),
+        ..InvokeRequest::default()
     };
 
     match header_text(&headers, "x-amz-invocation-type").as_deref() {

@@ -16,5 +16,5 @@ pub mod service;
 pub use config::{FunctionConfig, LambdaSettings};
 pub use invocation_log::{InvocationOutcome, InvocationRecord};
 pub use logs::{LogSink, MemorySink, StdoutSink};
-pub use pool::{InvocationResult, InvokeRequest};
+pub use pool::{INJECTED_ERROR_TYPE, InjectedFaults, InvocationResult, InvokeRequest};
 pub use service::{FunctionSummary, LambdaService};

@@ -2,6 +2,7 @@
 //! the function's concurrency limit, calls beyond it wait a while and are then throttled.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use cfp_local_invoke::InvokeError;
@@ -30,7 +31,23 @@ pub struct InvokeRequest {
     pub client_context: Option<String>,
     /// JSON text for `Lambda-Runtime-Cognito-Identity`.
     pub cognito_identity: Option<String>,
+    /// Faults to inject into this invocation (`cfp-local up --fault`); none by default.
+    pub faults: InjectedFaults,
 }
+
+/// Faults injected into one invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InjectedFaults {
+    /// Kill the instance's process this long after the runtime fetched the invocation, or as it
+    /// answers if that is sooner; the next call starts a fresh instance.
+    pub crash_after: Option<Duration>,
+    /// Report the invocation as failed even though the function answered: it ran, its effects
+    /// happened, and the caller is told it did not.
+    pub fail_response: bool,
+}
+
+/// The error document of an answer replaced by `InjectedFaults::fail_response`.
+pub const INJECTED_ERROR_TYPE: &str = "CfpLocal.InjectedHandlerError";
 
 pub struct FunctionPool {
     pub config: Arc<FunctionConfig>,
@@ -165,17 +182,25 @@ impl FunctionPool {
         let logical_id = config.logical_id.clone();
         let start = start_line(&request_id);
         let on_started = move || sink.line(&logical_id, &start);
+        let faults = request.faults;
         let request = Request {
             request_id: request_id.clone(),
             payload: request.payload,
             client_context: request.client_context,
             cognito_identity: request.cognito_identity,
         };
+        if let Some(after) = faults.crash_after {
+            self.log_line(&format!(
+                "RequestId: {request_id} cfp-local fault: the instance will be killed {} ms into this invocation (or as it answers)",
+                after.as_millis()
+            ));
+        }
         let run = instance
             .run(
                 request,
                 config.timeout,
                 self.settings.init_timeout,
+                faults.crash_after,
                 &on_started,
             )
             .await;
@@ -185,6 +210,19 @@ impl FunctionPool {
         let max_memory_used_mb = instance.max_memory_used_mb().unwrap_or(0);
 
         let (result, keep, status, error_type) = match run.outcome {
+            Outcome::Response(_) if faults.fail_response => {
+                let message = format!(
+                    "RequestId: {request_id} cfp-local fault: the function answered, but the invocation is reported as failed"
+                );
+                self.log_line(&message);
+                let payload =
+                    json!({"errorType": INJECTED_ERROR_TYPE, "errorMessage": message}).to_string();
+                let result = Err(InvokeError::FunctionError {
+                    error_type: INJECTED_ERROR_TYPE.into(),
+                    payload: payload.into(),
+                });
+                (result, true, None, Some(INJECTED_ERROR_TYPE.to_owned()))
+            }
             Outcome::Response(body) => (Ok(body), true, None, None),
             Outcome::FunctionError {
                 error_type,

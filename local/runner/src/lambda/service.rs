@@ -171,6 +171,7 @@ mod tests {
             timeout: Duration::from_secs(3),
             environment: Default::default(),
             max_concurrency: 2,
+            tracing_active: false,
         };
         LambdaService::new(
             vec![config],

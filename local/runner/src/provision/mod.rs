@@ -42,6 +42,18 @@ pub async fn provision_stack(
     clients: &AwsClients,
     resources: &mut StackResources,
 ) -> Result<(), ProvisionError> {
+    provision_stack_adopting(template, scope, clients, resources, None).await
+}
+
+/// [`provision_stack`], taking over the resources in `adopted` (an earlier run's, found in the
+/// endpoint) instead of creating them again: only what they lack is created.
+pub async fn provision_stack_adopting(
+    template: &Template,
+    scope: Scope<'_>,
+    clients: &AwsClients,
+    resources: &mut StackResources,
+    adopted: Option<&StackResources>,
+) -> Result<(), ProvisionError> {
     let mut to_create = BTreeSet::new();
     // Logged once per type: the template has an alarm or two per function.
     let mut not_created: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -77,6 +89,14 @@ pub async fn provision_stack(
         let Some(decl) = template.resources.get(&id) else {
             continue;
         };
+        if let Some(existing) = adopted
+            .and_then(|a| a.get(&id))
+            .filter(|r| r.resource_type == decl.resource_type)
+        {
+            tracing::info!(resource = %id, r#type = %decl.resource_type, physical = %existing.reference, "adopted from the earlier run");
+            resources.insert(existing.clone());
+            continue;
+        }
         let properties = scope
             .with(resources)
             .resolve_map(&decl.properties)

@@ -128,6 +128,8 @@ pub struct FunctionSettings {
     pub reserved_concurrency: Option<u32>,
     pub events: Vec<FunctionEvent>,
     pub async_invocation: AsyncInvocationSettings,
+    /// `Tracing: Active` (X-Ray); `PassThrough` or none is false.
+    pub tracing_active: bool,
 }
 
 /// How Lambda handles the function's asynchronous events (S3, SNS, `Event` invocations):
@@ -254,6 +256,7 @@ impl FunctionSettings {
             None => Vec::new(),
         };
         let async_invocation = AsyncInvocationSettings::from_properties(function, props)?;
+        let tracing_active = props.string("Tracing")?.as_deref() == Some("Active");
         Ok(FunctionSettings {
             async_invocation,
             handler: props
@@ -264,6 +267,7 @@ impl FunctionSettings {
             environment,
             reserved_concurrency,
             events,
+            tracing_active,
         })
     }
 }
@@ -351,6 +355,10 @@ mod tests {
         assert_eq!(settings.timeout, Duration::from_secs(5));
         assert_eq!(settings.handler, "bootstrap");
         assert_eq!(settings.environment["N"], "1");
+        assert!(
+            !settings.tracing_active,
+            "X-Ray is off unless Tracing: Active"
+        );
         assert_eq!(
             settings.async_invocation,
             AsyncInvocationSettings::default()

@@ -23,6 +23,7 @@ const USED_PROPERTIES: &[&str] = &[
     "Events",
     "EventInvokeConfig",
     "DeadLetterQueue",
+    "Tracing",
 ];
 
 /// A function whose crate and binary are known.
@@ -189,6 +190,7 @@ pub fn function_configs(
             memory_size_mb: f.settings.memory_size_mb,
             timeout: f.settings.timeout,
             environment: f.settings.environment.clone(),
+            tracing_active: f.settings.tracing_active,
             max_concurrency: f
                 .settings
                 .reserved_concurrency

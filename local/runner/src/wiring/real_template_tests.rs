@@ -176,6 +176,10 @@ fn the_real_template_wires_up() {
     assert_eq!(create_event.settings.timeout, Duration::from_secs(10));
     assert_eq!(create_event.settings.memory_size_mb, 128);
     assert!(
+        functions.iter().all(|f| f.settings.tracing_active),
+        "Globals turn on X-Ray active tracing for every function"
+    );
+    assert!(
         create_event
             .function_name
             .starts_with("cfp-local-CreateEventFunction-")

@@ -2,7 +2,10 @@
 //! executable for them rather than one per file.
 
 mod common;
+mod faults;
 mod lambda_service;
 mod notifications;
 mod provisioning;
+mod real_stack;
+mod restart;
 mod up_command;

@@ -304,6 +304,8 @@ async fn a_missing_binary_stops_the_start_before_moto() {
         queue_timeout: std::time::Duration::from_millis(100),
         async_timing: Default::default(),
         log_sink: std::sync::Arc::new(cfp_local::lambda::MemorySink::default()),
+        faults: Default::default(),
+        state_dir: None,
     };
     let err = match cfp_local::local_stack::LocalStack::start(options).await {
         Ok(_) => panic!("the start must fail"),
@@ -342,6 +344,8 @@ async fn a_port_in_use_says_another_runner_may_hold_it() {
             queue_timeout: std::time::Duration::from_millis(100),
             async_timing: Default::default(),
             log_sink: std::sync::Arc::new(cfp_local::lambda::MemorySink::default()),
+            faults: Default::default(),
+            state_dir: None,
         };
         let err = match cfp_local::local_stack::LocalStack::start(options).await {
             Ok(_) => panic!("the start must fail"),

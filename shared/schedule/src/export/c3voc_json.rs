@@ -4,7 +4,9 @@
 
 use serde::{Serialize, Serializer};
 
-use super::{ExportError, ExportLinks, acronym, by_day_and_room, hours_minutes, local, room_guid};
+use super::{
+    ExportError, ExportLinks, TalkUrls, acronym, by_day_and_room, hours_minutes, local, room_guid,
+};
 use crate::draft::rfc3339;
 use crate::release::{Release, ScheduledTalk};
 
@@ -123,7 +125,12 @@ fn c3voc_time_zone_name(name: &'static str) -> Option<&'static str> {
     fits.then_some(name)
 }
 
-fn event<'a>(release: &'a Release, links: &ExportLinks, t: &'a ScheduledTalk) -> Event<'a> {
+fn event<'a>(
+    release: &'a Release,
+    links: &ExportLinks,
+    urls: &TalkUrls,
+    t: &'a ScheduledTalk,
+) -> Event<'a> {
     let frame = &release.frame;
     let start = local(release, t.start);
     Event {
@@ -135,7 +142,7 @@ fn event<'a>(release: &'a Release, links: &ExportLinks, t: &'a ScheduledTalk) ->
         duration: hours_minutes(t),
         room: &t.room,
         slug: t.talk.slug(frame.slug()),
-        url: links.talk_url(frame.slug(), t),
+        url: urls.of(t),
         title: &t.talk.title,
         subtitle: None,
         track: t.talk.track.as_deref(),
@@ -170,6 +177,7 @@ pub fn c3voc_json(release: &Release, links: &ExportLinks) -> Result<Vec<u8>, Exp
     let frame = &release.frame;
     let tz = frame.time_zone();
     let grouped = by_day_and_room(release);
+    let urls = links.talk_urls(frame.slug());
     let days = frame
         .days()
         .enumerate()
@@ -189,7 +197,7 @@ pub fn c3voc_json(release: &Release, links: &ExportLinks) -> Result<Vec<u8>, Exp
                                 .get(&(day, room.as_str()))
                                 .into_iter()
                                 .flatten()
-                                .map(|t| event(release, links, t))
+                                .map(|t| event(release, links, &urls, t))
                                 .collect();
                             (room.as_str(), events)
                         })

@@ -4,35 +4,94 @@
 use std::borrow::Cow;
 use std::io;
 
+use chrono::Timelike;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::{ExportError, ExportLinks, acronym, by_day_and_room, hours_minutes, local};
+use super::{ExportError, ExportLinks, TalkUrls, acronym, by_day_and_room, hours_minutes, local};
 use crate::draft::rfc3339;
 use crate::release::{Release, ScheduledTalk};
 
 /// XML 1.0 cannot carry most control characters, even escaped: they are dropped.
+fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
 fn xml_text(s: &str) -> Cow<'_, str> {
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
-    };
-    if s.chars().all(allowed) {
+    if s.chars().all(xml_allowed) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(s.chars().filter(|c| allowed(*c)).collect())
+        Cow::Owned(s.chars().filter(|c| xml_allowed(*c)).collect())
     }
+}
+
+/// Bytes after which [`escaped_text`] has work to do: what XML escapes, control characters,
+/// and 0xEF, the first byte of U+FFFE and U+FFFF (and of other characters, which are kept).
+const NEEDS_WORK: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r');
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table[0xEF] = true;
+    table
+};
+
+/// Element text, escaped as quick-xml's `BytesText::new` escapes it, without the characters
+/// [`xml_text`] drops. One table-driven pass that copies the runs between special bytes:
+/// quick-xml's escape plus a separate scan for control characters were most of the export's
+/// time (two byte-by-byte passes over every abstract).
+fn escaped_text(s: &str) -> Cow<'_, str> {
+    let bytes = s.as_bytes();
+    let Some(first) = bytes.iter().position(|b| NEEDS_WORK[usize::from(*b)]) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 32);
+    let mut rest = s;
+    let mut at = first;
+    loop {
+        out.push_str(&rest[..at]);
+        // Special bytes are ASCII or a lead byte: `at` is a character boundary.
+        let Some(c) = rest[at..].chars().next() else {
+            break;
+        };
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if xml_allowed(c) => out.push(c),
+            _ => {}
+        }
+        rest = &rest[at + c.len_utf8()..];
+        match rest.bytes().position(|b| NEEDS_WORK[usize::from(b)]) {
+            Some(next) => at = next,
+            None => {
+                out.push_str(rest);
+                break;
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn text_element<W: io::Write>(w: &mut Writer<W>, name: &str, text: &str) -> io::Result<()> {
     w.create_element(name)
-        .write_text_content(BytesText::new(&xml_text(text)))?;
+        .write_text_content(BytesText::from_escaped(escaped_text(text)))?;
     Ok(())
 }
 
 fn event<W: io::Write>(
     w: &mut Writer<W>,
     release: &Release,
-    links: &ExportLinks,
+    urls: &TalkUrls,
     t: &ScheduledTalk,
 ) -> io::Result<()> {
     let frame = &release.frame;
@@ -44,7 +103,11 @@ fn event<W: io::Write>(
         .with_attribute(("guid", guid.as_str()))
         .write_inner_content(|w| {
             text_element(w, "date", &rfc3339(start))?;
-            text_element(w, "start", &start.format("%H:%M").to_string())?;
+            text_element(
+                w,
+                "start",
+                &format!("{:02}:{:02}", start.hour(), start.minute()),
+            )?;
             text_element(w, "duration", &hours_minutes(t))?;
             text_element(w, "room", &t.room)?;
             text_element(w, "slug", &t.talk.slug(frame.slug()))?;
@@ -72,7 +135,7 @@ fn event<W: io::Write>(
                 }
                 Ok(())
             })?;
-            let url = links.talk_url(frame.slug(), t);
+            let url = urls.of(t);
             w.create_element("links").write_inner_content(|w| {
                 w.create_element("link")
                     .with_attribute(("href", url.as_str()))
@@ -92,6 +155,7 @@ fn document<W: io::Write>(
     let frame = &release.frame;
     let tz = frame.time_zone();
     let grouped = by_day_and_room(release);
+    let urls = links.talk_urls(frame.slug());
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.create_element("schedule").write_inner_content(|w| {
         text_element(w, "version", &release.version_label())?;
@@ -122,7 +186,7 @@ fn document<W: io::Write>(
                             .with_attribute(("name", name.as_ref()))
                             .write_inner_content(|w| {
                                 for t in grouped.get(&(day, room.as_str())).into_iter().flatten() {
-                                    event(w, release, links, t)?;
+                                    event(w, release, &urls, t)?;
                                 }
                                 Ok(())
                             })?;
@@ -147,6 +211,33 @@ pub fn frab_xml(release: &Release, links: &ExportLinks) -> Result<Vec<u8>, Expor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_escaped_as_quick_xml_escapes_it_without_control_characters() {
+        for text in [
+            "",
+            "plain",
+            "a < b & c > d \"q\" 'a'",
+            "a\u{1}b\tc\u{FFFF}d\u{FFFE}",
+            "ｆｕｌｌｗｉｄｔｈ \u{FFFD} ü & <",
+            "\u{0}\u{1f}\r\n",
+            "end<",
+        ] {
+            let expected = quick_xml::escape::escape(xml_text(text).into_owned()).into_owned();
+            assert_eq!(escaped_text(text), expected, "{text:?}");
+        }
+        assert!(matches!(escaped_text("plain text"), Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_escaped_as_quick_xml_escapes_it(
+            text in "([\\x00-\\x20&<>\"'\u{FFFE}\u{FFFF}\u{FF01}é]|\\PC)*"
+        ) {
+            let expected = quick_xml::escape::escape(xml_text(&text).into_owned()).into_owned();
+            proptest::prop_assert_eq!(escaped_text(&text), expected);
+        }
+    }
 
     #[test]
     fn control_characters_are_dropped() {

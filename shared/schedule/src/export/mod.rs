@@ -67,6 +67,14 @@ impl ExportLinks {
         )
     }
 
+    /// [`ExportLinks::talk_url`] for many talks of one event: the URL up to the talk's id is
+    /// built once (a talk id, a hyphenated UUID, needs no escaping in a path).
+    pub fn talk_urls(&self, event: &str) -> TalkUrls {
+        TalkUrls {
+            prefix: Self::join(&self.api, &["events", event, "talks", ""]),
+        }
+    }
+
     pub fn picture_url(&self, key: &str) -> Option<String> {
         let media = self.media.as_ref()?;
         let segments: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();
@@ -79,6 +87,18 @@ impl ExportLinks {
 
     pub fn host(&self) -> &str {
         self.api.host_str().unwrap_or("cfp.invalid")
+    }
+}
+
+/// The talk pages of one event; see [`ExportLinks::talk_urls`].
+#[derive(Debug, Clone)]
+pub struct TalkUrls {
+    prefix: String,
+}
+
+impl TalkUrls {
+    pub fn of(&self, talk: &ScheduledTalk) -> String {
+        format!("{}{}", self.prefix, talk.talk.id)
     }
 }
 
@@ -158,6 +178,20 @@ mod tests {
             links.picture_url("pictures/a b.webp").as_deref(),
             Some("https://cdn.example.org/pictures/a%20b.webp")
         );
+        let release = crate::test_data::release(&[(1, "Main", "2027-06-10T09:00:00+02:00")]);
+        for base in [
+            "https://api.example.org/v1/",
+            "https://api.example.org",
+            "http://h/a%20b",
+        ] {
+            let links = ExportLinks::new(base, None).expect("links");
+            for event in ["devconf-2027", "a b/c"] {
+                assert_eq!(
+                    links.talk_urls(event).of(&release.talks[0]),
+                    links.talk_url(event, &release.talks[0])
+                );
+            }
+        }
         for bad in ["", "api.example.org", "ftp://x.org", "mailto:a@b.org"] {
             assert!(ExportLinks::new(bad, None).is_err(), "{bad:?}");
         }

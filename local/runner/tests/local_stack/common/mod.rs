@@ -130,6 +130,8 @@ impl TestStack {
                 throttle_delay: Duration::from_millis(100),
             },
             log_sink: logs.clone(),
+            faults: Default::default(),
+            state_dir: None,
         };
         adjust(&mut options);
         let stack = LocalStack::start(options)
