@@ -13,12 +13,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use cfp_e2e::fixtures::proposal_by;
-use cfp_e2e::{Caller, Stack, User, eventually};
-use reqwest::Method;
-use serde_json::json;
+use cfp_e2e::{Stack, User};
 
-/// How long the topic and the streams may take to carry a change to the schedule and the index.
-const DELIVERY: Duration = Duration::from_secs(60);
 /// A bound on one schemathesis run, far above what it takes (well under a minute each).
 const RUN_LIMIT: Duration = Duration::from_secs(300);
 /// Fixed, so that a run is reproducible (`--seed`).
@@ -60,53 +56,9 @@ async fn fixtures(stack: &Stack) -> Fixtures {
             &proposal_by("Design by contract", "Bertrand Meyer"),
         )
         .await;
-    let confirmed = stack
-        .send(
-            Method::POST,
-            &format!("/events/{slug}/cfps/{talk}/confirm"),
-            &organiser.caller(),
-            None,
-            &[],
-        )
+    stack
+        .release_searchable_talk(&slug, &talk, &organiser, &organiser, "contract")
         .await;
-    assert_eq!(confirmed.status, 200, "{confirmed:?}");
-    let draft = json!({"slots": [{"talkId": talk, "room": "Main Hall", "start": "2027-06-10T10:00:00+02:00"}]});
-    eventually("the schedule to accept the draft", DELIVERY, || async {
-        let saved = stack
-            .send(
-                Method::PUT,
-                &format!("/events/{slug}/schedule"),
-                &organiser.caller(),
-                Some(&draft),
-                &[],
-            )
-            .await;
-        (saved.status == 200).then_some(())
-    })
-    .await;
-    let released = stack
-        .send(
-            Method::POST,
-            &format!("/events/{slug}/schedule/releases"),
-            &organiser.caller(),
-            Some(&json!({"name": "Contract"})),
-            &[],
-        )
-        .await;
-    assert_eq!(released.status, 201, "{released:?}");
-    eventually("the search index to find the talk", DELIVERY, || async {
-        let found = stack
-            .get(
-                &format!("/events/{slug}/talks?q=contract"),
-                Caller::Anonymous,
-            )
-            .await;
-        found.json["hits"]
-            .as_array()
-            .is_some_and(|hits| hits.iter().any(|h| h["talkId"] == talk.as_str()))
-            .then_some(())
-    })
-    .await;
     Fixtures {
         slug,
         proposal,

@@ -11,6 +11,7 @@ pub mod openapi;
 mod openapi_request_types;
 pub mod pictures;
 pub mod public_leaks;
+pub mod released_talk;
 pub mod stack;
 pub mod template_routes;
 pub mod tokens;

@@ -142,11 +142,14 @@ impl MotoServer {
                     output,
                 });
             }
+            // A success, not just any answer: the port was free when chosen, but until moto has
+            // bound it another server of this machine (a local stack's Runtime API, say) may
+            // take it, answer 404, and moto then exits and is started again on another port.
             if client
                 .get(format!("{endpoint}/moto-api/data.json"))
                 .send()
                 .await
-                .is_ok()
+                .is_ok_and(|response| response.status().is_success())
             {
                 tracing::info!(%endpoint, "moto is up");
                 return Ok(MotoServer { endpoint, child });
