@@ -83,7 +83,8 @@ pub struct Alternative {
     pub overrides: Vec<(String, String)>,
 }
 
-/// Fat LTO, size-optimised code, and panic=abort.
+/// Fat LTO, size-optimised code, both together (create-cfp on arm64: 11.47 MB with the current
+/// profile, 7.05 MB with both, measured by hand), and panic=abort.
 pub fn alternatives() -> Vec<Alternative> {
     let one = |name, key: &str, value: &str| Alternative {
         name,
@@ -92,6 +93,13 @@ pub fn alternatives() -> Vec<Alternative> {
     vec![
         one("lto-fat", "LTO", "fat"),
         one("opt-s", "OPT_LEVEL", "s"),
+        Alternative {
+            name: "opt-s-lto-fat",
+            overrides: vec![
+                ("CARGO_PROFILE_RELEASE_OPT_LEVEL".to_owned(), "s".to_owned()),
+                ("CARGO_PROFILE_RELEASE_LTO".to_owned(), "fat".to_owned()),
+            ],
+        },
         one("panic-abort", "PANIC", "abort"),
     ]
 }
