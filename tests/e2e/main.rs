@@ -14,4 +14,5 @@ mod review_flow;
 mod sample_events;
 mod schedule;
 mod stream_delivery;
+mod topic_redelivery;
 mod whole_flow;

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use cfp_e2e::fixtures::{event_body_closing, proposal_body, unique_slug};
+use cfp_e2e::idempotency::{assert_key_reused, assert_replayed};
 use cfp_e2e::{ApiResponse, Caller, Stack, User};
 use serde_json::{Value, json};
 
@@ -63,6 +64,27 @@ fn ids(page: &ApiResponse) -> Vec<String> {
         .iter()
         .filter_map(|item| item["id"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// The ids of every page of the listing at `path` (which may have a query already), following the
+/// cursors `limit` at a time, and how many pages that took; each page checked for its size.
+async fn list_all(stack: &Stack, by: &User, path: &str, limit: usize) -> (Vec<String>, usize) {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let first = format!("{path}{separator}limit={limit}");
+    let mut next = first.clone();
+    let (mut seen, mut pages) = (Vec::new(), 0);
+    loop {
+        let page = stack.get(&next, by.caller()).await;
+        assert_eq!(page.status, 200, "{next}: {page:?}");
+        let items = ids(&page);
+        assert!(items.len() <= limit, "{next}: {page:?}");
+        seen.extend(items);
+        pages += 1;
+        match page.json["nextCursor"].as_str() {
+            Some(cursor) => next = format!("{first}&cursor={cursor}"),
+            None => return (seen, pages),
+        }
+    }
 }
 
 #[tokio::test]
@@ -183,69 +205,63 @@ async fn listing_by_state_newest_first_a_page_at_a_time_and_my_own() {
     let organiser = stack.admin().await;
     let slug = stack.open_event(&organiser).await;
     let speaker = stack.user(None).await;
-    let mut submitted = Vec::new();
-    for i in 0..7 {
-        submitted.push(submit(stack, &slug, &speaker, &format!("Talk {i}")).await);
+    let mut all = Vec::new();
+    for i in 0..8 {
+        all.push(submit(stack, &slug, &speaker, &format!("Talk {i}")).await);
     }
-    // Two decided: they leave the submitted listing.
-    let confirmed = submitted.remove(1);
-    let rejected = submitted.remove(3);
-    assert_eq!(
-        act(stack, &slug, &confirmed, "confirm", &organiser.caller())
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        act(stack, &slug, &rejected, "reject", &organiser.caller())
-            .await
-            .status,
-        200
-    );
-    let newest_first: Vec<String> = submitted.iter().rev().cloned().collect();
+    // One of each other state, the newest withdrawn: they leave the submitted listing.
+    let (confirmed, rejected, withdrawn) = (all[1].clone(), all[4].clone(), all[7].clone());
+    for (id, action, by) in [
+        (&confirmed, "confirm", organiser.caller()),
+        (&rejected, "reject", organiser.caller()),
+        (&withdrawn, "withdraw", speaker.caller()),
+    ] {
+        let done = act(stack, &slug, id, action, &by).await;
+        assert_eq!(done.status, 200, "{action}: {done:?}");
+    }
+    let newest_first =
+        |ids: &[&String]| -> Vec<String> { ids.iter().rev().map(|id| (*id).clone()).collect() };
+    let submitted: Vec<&String> = all
+        .iter()
+        .filter(|id| ![&confirmed, &rejected, &withdrawn].contains(id))
+        .collect();
 
-    let mut seen = Vec::new();
-    let mut path = format!("/events/{slug}/cfps?status=submitted&limit=2");
-    let mut pages = 0;
-    loop {
-        let page = stack.get(&path, organiser.caller()).await;
-        assert_eq!(page.status, 200, "{page:?}");
-        let items = ids(&page);
-        assert!(items.len() <= 2, "{page:?}");
-        assert!(
-            page.json["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .all(|p| p["status"] == "submitted")
-        );
-        seen.extend(items);
-        pages += 1;
-        match page.json["nextCursor"].as_str() {
-            Some(cursor) => {
-                path = format!("/events/{slug}/cfps?status=submitted&limit=2&cursor={cursor}")
-            }
-            None => break,
-        }
-    }
-    assert_eq!(seen, newest_first);
+    let (seen, pages) = list_all(
+        stack,
+        &organiser,
+        &format!("/events/{slug}/cfps?status=submitted"),
+        2,
+    )
+    .await;
+    assert_eq!(seen, newest_first(&submitted));
     assert_eq!(pages, 3);
-
-    let confirmed_list = stack
-        .get(
-            &format!("/events/{slug}/cfps?status=confirmed"),
-            organiser.caller(),
-        )
-        .await;
-    assert_eq!(ids(&confirmed_list), [confirmed.as_str()]);
-    assert_eq!(confirmed_list.json["nextCursor"], Value::Null);
-    let all = stack
+    for (state, id) in [
+        ("confirmed", &confirmed),
+        ("rejected", &rejected),
+        ("withdrawn", &withdrawn),
+    ] {
+        let listed = stack
+            .get(
+                &format!("/events/{slug}/cfps?status={state}"),
+                organiser.caller(),
+            )
+            .await;
+        assert_eq!(ids(&listed), [id.as_str()], "{state}");
+        assert_eq!(listed.json["items"][0]["status"], state, "{listed:?}");
+        assert_eq!(listed.json["nextCursor"], Value::Null);
+    }
+    // Unfiltered: every state, newest first, whole or a page at a time.
+    let everything: Vec<&String> = all.iter().collect();
+    let whole = stack
         .get(
             &format!("/events/{slug}/cfps?limit=100"),
             organiser.caller(),
         )
         .await;
-    assert_eq!(ids(&all).len(), 7);
+    assert_eq!(ids(&whole), newest_first(&everything));
+    let (paged, pages) = list_all(stack, &organiser, &format!("/events/{slug}/cfps"), 3).await;
+    assert_eq!(paged, newest_first(&everything));
+    assert_eq!(pages, 3);
 
     // Bad parameters and forged cursors are 400 problems, never 500.
     for query in [
@@ -299,19 +315,10 @@ async fn listing_by_state_newest_first_a_page_at_a_time_and_my_own() {
     // The speaker's own, across events, newest first.
     let other_slug = stack.open_event(&organiser).await;
     let elsewhere = submit(stack, &other_slug, &speaker, "Elsewhere").await;
-    let mut mine = Vec::new();
-    let mut path = "/me/cfps?limit=3".to_owned();
-    loop {
-        let page = stack.get(&path, speaker.caller()).await;
-        assert_eq!(page.status, 200, "{page:?}");
-        mine.extend(ids(&page));
-        match page.json["nextCursor"].as_str() {
-            Some(cursor) => path = format!("/me/cfps?limit=3&cursor={cursor}"),
-            None => break,
-        }
-    }
-    assert_eq!(mine.len(), 8, "{mine:?}");
-    assert_eq!(mine[0], elsewhere);
+    let (mine, _) = list_all(stack, &speaker, "/me/cfps", 3).await;
+    let mut expected = vec![elsewhere];
+    expected.extend(newest_first(&everything));
+    assert_eq!(mine, expected);
     let someone_else = stack.user(None).await;
     let theirs = stack.get("/me/cfps", someone_else.caller()).await;
     assert_eq!(ids(&theirs), Vec::<String>::new());
@@ -598,64 +605,35 @@ async fn an_idempotency_key_replays_the_answer_and_refuses_another_body() {
     let body = proposal_body("Once only");
 
     let first = stack
-        .send(
-            reqwest::Method::POST,
-            &path,
-            &speaker.caller(),
-            Some(&body),
-            &[("idempotency-key", &key)],
-        )
+        .post_with_key(&path, &speaker.caller(), Some(&body), &key)
         .await;
     assert_eq!(first.status, 201, "{first:?}");
     let again = stack
-        .send(
-            reqwest::Method::POST,
-            &path,
-            &speaker.caller(),
-            Some(&body),
-            &[("idempotency-key", &key)],
-        )
+        .post_with_key(&path, &speaker.caller(), Some(&body), &key)
         .await;
-    assert_eq!(again.status, 201, "{again:?}");
-    assert_eq!(again.json, first.json);
-    assert_eq!(again.header("location"), first.header("location"));
-    assert_eq!(again.header("etag"), first.header("etag"));
-    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_replayed(&first, &again);
     assert_eq!(stack.stored_proposals(&slug).await.len(), 1);
 
     let other = stack
-        .send(
-            reqwest::Method::POST,
+        .post_with_key(
             &path,
             &speaker.caller(),
             Some(&proposal_body("Another")),
-            &[("idempotency-key", &key)],
+            &key,
         )
         .await;
-    other.problem(422);
+    assert_key_reused(&other);
     assert_eq!(stack.stored_proposals(&slug).await.len(), 1);
     // The same key of another caller is another key.
     let someone = stack.user(None).await;
     let theirs = stack
-        .send(
-            reqwest::Method::POST,
-            &path,
-            &someone.caller(),
-            Some(&body),
-            &[("idempotency-key", &key)],
-        )
+        .post_with_key(&path, &someone.caller(), Some(&body), &key)
         .await;
     assert_eq!(theirs.status, 201, "{theirs:?}");
     assert_eq!(stack.stored_proposals(&slug).await.len(), 2);
     let bad_key = "k".repeat(256);
     stack
-        .send(
-            reqwest::Method::POST,
-            &path,
-            &speaker.caller(),
-            Some(&body),
-            &[("idempotency-key", &bad_key)],
-        )
+        .post_with_key(&path, &speaker.caller(), Some(&body), &bad_key)
         .await
         .problem(400);
 
@@ -663,53 +641,149 @@ async fn an_idempotency_key_replays_the_answer_and_refuses_another_body() {
     let id = first.json["id"].as_str().expect("an id");
     let decide = format!("/events/{slug}/cfps/{id}/confirm");
     let once = stack
-        .send(
-            reqwest::Method::POST,
-            &decide,
-            &organiser.caller(),
-            None,
-            &[("idempotency-key", "decide-1")],
-        )
+        .post_with_key(&decide, &organiser.caller(), None, "decide-1")
         .await;
+    assert_eq!(once.status, 200, "{once:?}");
     let twice = stack
-        .send(
-            reqwest::Method::POST,
-            &decide,
-            &organiser.caller(),
-            None,
-            &[("idempotency-key", "decide-1")],
-        )
+        .post_with_key(&decide, &organiser.caller(), None, "decide-1")
         .await;
-    assert_eq!(
-        (once.status, twice.status),
-        (200, 200),
-        "{once:?} {twice:?}"
-    );
-    assert_eq!(once.json, twice.json);
+    assert_replayed(&once, &twice);
     let slug2 = unique_slug();
     let event = cfp_e2e::fixtures::event_body(&slug2);
     let made = stack
-        .send(
-            reqwest::Method::POST,
-            "/events",
-            &organiser.caller(),
-            Some(&event),
-            &[("idempotency-key", "event-1")],
+        .post_with_key("/events", &organiser.caller(), Some(&event), "event-1")
+        .await;
+    assert_eq!(made.status, 201, "{made:?}");
+    let remade = stack
+        .post_with_key("/events", &organiser.caller(), Some(&event), "event-1")
+        .await;
+    assert_replayed(&made, &remade);
+}
+
+#[tokio::test]
+async fn a_withdrawal_retried_with_its_key_answers_the_same_and_withdraws_once() {
+    let stack = &Stack::connect().await;
+    let organiser = stack.admin().await;
+    let slug = stack.open_event(&organiser).await;
+    let speaker = stack.user(None).await;
+    let id = submit(stack, &slug, &speaker, "Withdrawn once").await;
+    let other_id = submit(stack, &slug, &speaker, "Left alone").await;
+    let key = format!("withdraw-{}", uuid::Uuid::new_v4());
+    let path = format!("/events/{slug}/cfps/{id}/withdraw");
+
+    let first = stack
+        .post_with_key(&path, &speaker.caller(), None, &key)
+        .await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.json["status"], "withdrawn");
+    assert_eq!(first.header("etag"), Some("\"2\""));
+    // Withdrawing again for real is a conflict: the retry gets the first answer instead.
+    let again = stack
+        .post_with_key(&path, &speaker.caller(), None, &key)
+        .await;
+    assert_replayed(&first, &again);
+
+    // The key with another request: another body, or the withdrawal of another proposal.
+    let with_body = stack
+        .post_with_key(
+            &path,
+            &speaker.caller(),
+            Some(&json!({"reason": "changed my mind"})),
+            &key,
         )
         .await;
-    let remade = stack
-        .send(
-            reqwest::Method::POST,
-            "/events",
-            &organiser.caller(),
-            Some(&event),
-            &[("idempotency-key", "event-1")],
+    assert_key_reused(&with_body);
+    let elsewhere = stack
+        .post_with_key(
+            &format!("/events/{slug}/cfps/{other_id}/withdraw"),
+            &speaker.caller(),
+            None,
+            &key,
         )
+        .await;
+    assert_key_reused(&elsewhere);
+
+    // One effect: withdrawn once (version 2), the other proposal untouched.
+    let stored = stack
+        .get(&format!("/events/{slug}/cfps/{id}"), speaker.caller())
         .await;
     assert_eq!(
-        (made.status, remade.status),
-        (201, 201),
-        "{made:?} {remade:?}"
+        (
+            stored.json["status"].clone(),
+            stored.json["version"].clone()
+        ),
+        (json!("withdrawn"), json!(2)),
+        "{stored:?}"
     );
-    assert_eq!(made.json, remade.json);
+    let untouched = stack
+        .get(&format!("/events/{slug}/cfps/{other_id}"), speaker.caller())
+        .await;
+    assert_eq!(
+        (
+            untouched.json["status"].clone(),
+            untouched.json["version"].clone()
+        ),
+        (json!("submitted"), json!(1)),
+        "{untouched:?}"
+    );
+    // Without the key, the same request is a new one, and refused.
+    act(stack, &slug, &id, "withdraw", &speaker.caller())
+        .await
+        .problem(409);
+}
+
+#[tokio::test]
+async fn a_picture_form_retried_with_its_key_is_the_same_form() {
+    let stack = &Stack::connect().await;
+    let organiser = stack.admin().await;
+    let slug = stack.open_event(&organiser).await;
+    let speaker = stack.user(None).await;
+    let id = submit(stack, &slug, &speaker, "Pictured once").await;
+    let key = format!("picture-{}", uuid::Uuid::new_v4());
+    let path = format!("/events/{slug}/cfps/{id}/picture");
+    let png = json!({"contentType": "image/png"});
+
+    let first = stack
+        .post_with_key(&path, &speaker.caller(), Some(&png), &key)
+        .await;
+    assert_eq!(first.status, 200, "{first:?}");
+    let upload_key = first.json["fields"]["key"]
+        .as_str()
+        .expect("the form names its upload key")
+        .to_owned();
+    let again = stack
+        .post_with_key(&path, &speaker.caller(), Some(&png), &key)
+        .await;
+    assert_replayed(&first, &again);
+
+    // Without the key every request gets a form of its own, for another upload.
+    let fresh = stack.post(&path, speaker.caller(), &png).await;
+    assert_eq!(fresh.status, 200, "{fresh:?}");
+    assert_ne!(
+        fresh.json["fields"]["key"],
+        upload_key.as_str(),
+        "{fresh:?}"
+    );
+
+    let jpeg = stack
+        .post_with_key(
+            &path,
+            &speaker.caller(),
+            Some(&json!({"contentType": "image/jpeg"})),
+            &key,
+        )
+        .await;
+    assert_key_reused(&jpeg);
+    // The key of another caller is another key (and they get no form for this proposal).
+    let someone = stack.user(None).await;
+    stack
+        .post_with_key(&path, &someone.caller(), Some(&png), &key)
+        .await
+        .problem(403);
+
+    // Asking for a form changes nothing: the proposal is as it was.
+    let stored = stack
+        .get(&format!("/events/{slug}/cfps/{id}"), speaker.caller())
+        .await;
+    assert_eq!(stored.json["version"], 1, "{stored:?}");
 }

@@ -162,26 +162,23 @@ async fn a_record_the_handler_keeps_failing_is_retried_then_lands_in_the_on_fail
         .await
         .expect("insert a corrupt proposal");
 
-    let message = eventually("the on-failure record", Duration::from_secs(60), || async {
-        let received = stack
-            .sqs
-            .receive_message()
-            .queue_url(&queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .expect("receive from the on-failure queue");
-        received
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .find_map(|m| {
-                let body: Value = serde_json::from_str(m.body.as_deref()?).ok()?;
-                Some(body)
-            })
-    })
+    // The sequence number names the record in the on-failure record, which holds no content.
+    let first = eventually(
+        "the first delivery of the corrupt record",
+        Duration::from_secs(30),
+        || async { deliveries_of(stack, &sk).await.into_iter().next() },
+    )
     .await;
+    let sequence = first["dynamodb"]["SequenceNumber"]
+        .as_str()
+        .expect("a delivered stream record has a sequence number")
+        .to_owned();
+    let stream_arn = first["eventSourceARN"]
+        .as_str()
+        .expect("a delivered stream record names its stream")
+        .to_owned();
+
+    let message = on_failure_record_of(stack, &queue_url, &stream_arn, &sequence).await;
 
     let deliveries = deliveries_of(stack, &sk).await;
     assert_eq!(
@@ -189,20 +186,66 @@ async fn a_record_the_handler_keeps_failing_is_retried_then_lands_in_the_on_fail
         1 + MAXIMUM_RETRY_ATTEMPTS,
         "one delivery and {MAXIMUM_RETRY_ATTEMPTS} retries"
     );
-    let sequence = deliveries[0]["dynamodb"]["SequenceNumber"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let info = &message["DDBStreamBatchInfo"];
     assert_eq!(
         message["requestContext"]["condition"], "RetryAttemptsExhausted",
         "{message}"
     );
     assert_eq!(info["startSequenceNumber"], sequence.as_str(), "{message}");
+    assert_eq!(info["streamArn"], stream_arn.as_str(), "{message}");
     assert!(
-        info["streamArn"]
+        message["requestContext"]["functionArn"]
             .as_str()
-            .is_some_and(|a| a.contains("stream")),
+            .is_some_and(|arn| arn.contains(EMAIL_FUNCTION)),
         "{message}"
     );
+}
+
+/// The on-failure record of the batch that began with the record `sequence` of `stream_arn`.
+///
+/// Every stream consumer of the stack reports to the same queue, and other tests run at the same
+/// time: records of other batches are left alone (they reappear after their visibility timeout),
+/// only this one is taken off the queue.
+async fn on_failure_record_of(
+    stack: &Stack,
+    queue_url: &str,
+    stream_arn: &str,
+    sequence: &str,
+) -> Value {
+    eventually("the on-failure record", Duration::from_secs(60), || async {
+        let received = stack
+            .sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the on-failure queue");
+        for message in received.messages.unwrap_or_default() {
+            let Some(body) = message
+                .body()
+                .and_then(|b| serde_json::from_str::<Value>(b).ok())
+            else {
+                continue;
+            };
+            let info = &body["DDBStreamBatchInfo"];
+            if info["streamArn"] != stream_arn || info["startSequenceNumber"] != sequence {
+                continue;
+            }
+            if let Some(handle) = message.receipt_handle() {
+                stack
+                    .sqs
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("delete the on-failure record");
+            }
+            return Some(body);
+        }
+        None
+    })
+    .await
 }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod fixtures;
+pub mod idempotency;
 pub mod openapi;
 #[cfg(test)]
 mod openapi_request_types;

@@ -93,17 +93,57 @@ impl TopicSubscriber {
 
     /// Waits for the next message, checks its attributes and returns its JSON body.
     pub async fn next_event(&self, event_type: &str, slug: &str) -> Value {
-        let envelopes = eventually(event_type, Duration::from_secs(30), || async {
+        let envelope = self.next_envelope(event_type, slug).await;
+        serde_json::from_str(envelope["Message"].as_str().expect("a message")).expect("JSON")
+    }
+
+    /// Waits for the next message, checks its attributes and returns its whole SNS envelope
+    /// (`Message`, `MessageAttributes`, `MessageId`...).
+    pub async fn next_envelope(&self, event_type: &str, slug: &str) -> Value {
+        let mut envelopes = eventually(event_type, Duration::from_secs(30), || async {
             let envelopes = self.receive().await;
             (!envelopes.is_empty()).then_some(envelopes)
         })
         .await;
         assert_eq!(envelopes.len(), 1, "one message: {envelopes:?}");
-        let envelope = &envelopes[0];
+        let envelope = envelopes.remove(0);
         let attributes = &envelope["MessageAttributes"];
         assert_eq!(attributes["eventType"]["Value"], event_type, "{envelope}");
         assert_eq!(attributes["eventSlug"]["Value"], slug, "{envelope}");
         assert_eq!(attributes["eventType"]["Type"], "String", "{envelope}");
-        serde_json::from_str(envelope["Message"].as_str().expect("a message")).expect("JSON")
+        envelope
     }
+}
+
+/// Publishes the message of a received SNS `envelope` on the topic once more, as its publisher
+/// did (publishCfPEvents: the same body, the same string attributes): a redelivery as at-least-once
+/// delivery makes one. Returns the new message's id.
+pub async fn publish_again(stack: &Stack, envelope: &Value) -> String {
+    let topic_arn = stack
+        .info
+        .topic_arn
+        .clone()
+        .expect("the stack has the CfP events topic");
+    let mut publish = stack
+        .sns
+        .publish()
+        .topic_arn(topic_arn)
+        .message(envelope["Message"].as_str().expect("a message"));
+    for (name, attribute) in envelope["MessageAttributes"]
+        .as_object()
+        .expect("message attributes")
+    {
+        let value = aws_sdk_sns::types::MessageAttributeValue::builder()
+            .data_type(attribute["Type"].as_str().expect("an attribute type"))
+            .string_value(attribute["Value"].as_str().expect("an attribute value"))
+            .build()
+            .expect("a message attribute");
+        publish = publish.message_attributes(name, value);
+    }
+    publish
+        .send()
+        .await
+        .expect("publish the message again")
+        .message_id
+        .expect("a message id")
 }

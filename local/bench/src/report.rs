@@ -317,7 +317,7 @@ fn render_profiles(out: &mut String, report: &BenchReport) {
     };
     let _ = writeln!(
         out,
-        "Measured {} on {} ({}, {} cold starts each; kept in `local/bench/data/profile-comparison.json`, measured anew by `make bench PROFILES=1`). Each alternative overrides one or two settings of the profile of its time with `CARGO_PROFILE_RELEASE_*` and builds three representative functions from scratch in `target/bench-profiles`.\n",
+        "Measured {} on {} ({}, {} cold starts each; kept in `local/bench/data/profile-comparison.json`, measured anew by `make bench PROFILES=1`). Each alternative sets its values with `CARGO_PROFILE_RELEASE_*` and builds three representative functions in the workspace's target directory, reusing what the main build or an earlier alternative built with the same settings: its build seconds are that incremental build, not a build from scratch.\n",
         profiles.measured_at, profiles.machine, profiles.arch, profiles.cold_starts
     );
     let _ = writeln!(

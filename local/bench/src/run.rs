@@ -189,10 +189,10 @@ async fn measure_profiles(
         let spec = BuildSpec {
             arch: Arch::X86_64,
             packages: representative.clone(),
-            lambda_dir: root
-                .join("target/bench-profiles/lambda")
-                .join(alternative.name),
-            target_dir: Some(root.join("target/bench-profiles")),
+            lambda_dir: root.join("target/lambda/profiles").join(alternative.name),
+            // The workspace's own target directory: dependencies built with the same settings by
+            // the main build or an earlier alternative are reused (hours of builds otherwise).
+            target_dir: None,
             env: alternative.overrides.clone(),
         };
         let seconds = cargo_lambda_build(root, &args.cargo_lambda, &spec)

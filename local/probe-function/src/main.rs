@@ -9,6 +9,10 @@
 //!   set) fails like `fail`: how tests make an S3 or SNS event fail;
 //! - anything else is echoed back as `{"echo": <payload>, "pid": .., "requestId": ..}`.
 //!
+//! `PROBE_ACTION` (and `PROBE_SLEEP_MS` for `sleep`), when set, choose the action instead of the
+//! payload: how a function behind an HTTP route, whose payload the gateway makes, is told to
+//! crash or to overrun its timeout.
+//!
 //! Every answer carries the process id, so a test can tell a warm instance from a new one.
 
 use std::collections::BTreeMap;
@@ -21,7 +25,7 @@ use serde_json::{Value, json};
 enum ProbeError {
     #[error("the probe was asked to fail")]
     AskedToFail,
-    #[error("`sleep` needs a whole number of milliseconds in `ms`")]
+    #[error("`sleep` needs a whole number of milliseconds in `ms` (or in `PROBE_SLEEP_MS`)")]
     SleepWithoutMs,
 }
 
@@ -33,14 +37,20 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
     {
         return Err(ProbeError::AskedToFail.into());
     }
-    let action = event.payload.get("action").and_then(Value::as_str);
+    let forced = std::env::var("PROBE_ACTION").ok().filter(|a| !a.is_empty());
+    let action = match &forced {
+        Some(action) => Some(action.as_str()),
+        None => event.payload.get("action").and_then(Value::as_str),
+    };
     match action {
         Some("sleep") => {
-            let ms = event
-                .payload
-                .get("ms")
-                .and_then(Value::as_u64)
-                .ok_or(ProbeError::SleepWithoutMs)?;
+            let ms = match &forced {
+                Some(_) => std::env::var("PROBE_SLEEP_MS")
+                    .ok()
+                    .and_then(|ms| ms.parse().ok()),
+                None => event.payload.get("ms").and_then(Value::as_u64),
+            }
+            .ok_or(ProbeError::SleepWithoutMs)?;
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok(json!({ "sleptMs": ms, "pid": pid }))
         }

@@ -17,4 +17,8 @@ pub use notification_sources::{async_invoke_configs, s3_notification_sources, sn
 pub use stream_subscriptions::{dynamodb_stream_subscriptions, undriven_events};
 
 #[cfg(test)]
+mod function_builds_tests;
+#[cfg(test)]
 mod real_template_tests;
+#[cfg(test)]
+mod stream_filter_tests;

@@ -20,12 +20,12 @@ use crate::template::{
 
 const POOL: &str = "eu-central-1_Pool0001";
 const CLIENT: &str = "client0001";
-const STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-CfpTable-X/stream/2026-01-01T00:00:00.000";
+pub(super) const STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-CfpTable-X/stream/2026-01-01T00:00:00.000";
 const QUEUE_URL: &str = "http://127.0.0.1:5000/123456789012/cfp-local-StreamFailureQueue-X";
 const BUCKET: &str = "cfp-pictures-local";
 const TOPIC: &str = "arn:aws:sns:eu-central-1:123456789012:cfp-local-CfpEventsTopic-X";
 const QUEUE_ARN: &str = "arn:aws:sqs:eu-central-1:123456789012:cfp-local-StreamFailureQueue-X";
-const SCHEDULE_STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-ScheduleTable-X/stream/2026-01-01T00:00:00.000";
+pub(super) const SCHEDULE_STREAM: &str = "arn:aws:dynamodb:eu-central-1:123456789012:table/cfp-local-ScheduleTable-X/stream/2026-01-01T00:00:00.000";
 const DEAD_LETTERS_ARN: &str =
     "arn:aws:sqs:eu-central-1:123456789012:cfp-local-TalkDetailsDeadLetterQueue-X";
 const PICTURE_FAILURES_ARN: &str =
@@ -109,6 +109,46 @@ fn created_resources() -> StackResources {
         "admins",
     ));
     resources
+}
+
+/// The real template's stream subscriptions, as the runner wires them against
+/// [`created_resources`].
+pub(super) fn real_stream_subscriptions() -> Vec<cfp_local_event_sources::DynamoDbStreamSubscription>
+{
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let stack = StackSettings::default();
+    let parameters =
+        ParameterValues::resolve(&template.parameters, &[]).expect("parameters have defaults");
+    let conditions = evaluate_conditions(
+        &template.conditions,
+        &template.mappings,
+        &stack,
+        &parameters,
+    )
+    .expect("conditions");
+    let scope = Scope {
+        stack: &stack,
+        parameters: &parameters,
+        conditions: &conditions,
+        mappings: &template.mappings,
+    };
+    let mut resources = created_resources();
+    name_serverless_resources(&template, scope, &BTreeMap::new(), &mut resources).expect("names");
+    let located: Vec<LocatedFunction> = template
+        .resources_of_type(FUNCTION_TYPE)
+        .map(|f| LocatedFunction {
+            logical_id: f.logical_id.clone(),
+            code: FunctionCode {
+                crate_dir: PathBuf::from("/nowhere"),
+                package_name: f.logical_id.to_lowercase(),
+                binary_name: f.logical_id.to_lowercase(),
+            },
+            binary: PathBuf::from("/nowhere/bin"),
+        })
+        .collect();
+    let functions =
+        resolve_functions(&template, scope, &resources, &located).expect("functions resolve");
+    dynamodb_stream_subscriptions(&functions, &resources, "eu-central-1").expect("subscriptions")
 }
 
 #[test]
@@ -777,4 +817,47 @@ fn the_real_template_is_hardened() {
         .collect();
     functions.sort();
     assert_eq!(logged, functions, "a log group per function");
+}
+
+/// The attribute the code writes a record's expiry into (epoch seconds): cfp-dynamodb's dedupe
+/// and idempotency items (`expires_at`, serialised camelCase) and cfp-schedule-dynamodb's
+/// uncommitted release chunks (`keys::EXPIRES_AT`). Neither crate exports the name (both are
+/// `pub(crate)`), so it is spelled here once; the code side is pinned by
+/// shared/dynamodb/tests/against_moto.rs (reads `expiresAt` off a stored dedupe record) and
+/// shared/schedule-dynamodb/tests/against_moto.rs (reads it off a stored chunk).
+const EXPIRY_ATTRIBUTE: &str = "expiresAt";
+
+/// What each table's expiring records and stream consumers need from it: TTL on the attribute
+/// the code writes (else records never expire: on the CfP table dedupe and idempotency records,
+/// on the schedule table create-schedule's idempotency records and abandoned release chunks), and
+/// a stream with old images. On the CfP table sendCfpConfirmedEmail compares the old status with
+/// the new one and publishCfpEvents filters and publishes removals, which carry only an old
+/// image. The schedule table's one consumer (updateSearchIndex) reads new images only today; old
+/// images stay, as design.md declares the table.
+/// moto streams whatever view the table has, so no e2e test would notice NEW_IMAGE.
+#[test]
+fn the_real_tables_expire_records_and_stream_both_images() {
+    let template = Template::load(&template_path()).expect("template.yaml parses");
+    let tables: Vec<_> = template.resources_of_type("AWS::DynamoDB::Table").collect();
+    assert_eq!(
+        tables
+            .iter()
+            .map(|t| t.logical_id.as_str())
+            .collect::<Vec<_>>(),
+        ["CfpTable", "ScheduleTable"]
+    );
+    for table in &tables {
+        let id = &table.logical_id;
+        let properties = serde_json::Value::Object(table.properties.clone());
+        assert_eq!(
+            properties.pointer("/TimeToLiveSpecification"),
+            Some(&json!({"AttributeName": EXPIRY_ATTRIBUTE, "Enabled": true})),
+            "{id}: TTL on the attribute the code writes"
+        );
+        assert_eq!(
+            properties.pointer("/StreamSpecification/StreamViewType"),
+            Some(&json!("NEW_AND_OLD_IMAGES")),
+            "{id}: its stream consumers read old images"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 mod faults;
+mod http_faults;
 mod lambda_service;
 mod notifications;
 mod provisioning;
