@@ -59,7 +59,7 @@ impl Stack {
         let path = stack_file();
         let info = StackInfo::load(&path)
             .with_context(|| format!("reading the stack file {}", path.display()))?;
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let sdk = cfp_sdk_config::loader()
             .endpoint_url(&info.aws_endpoint)
             .region(aws_config::Region::new(info.region.clone()))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())

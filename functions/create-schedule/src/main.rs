@@ -8,7 +8,7 @@ async fn main() -> Result<(), Error> {
     cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
-    let config = aws_config::load_from_env().await;
+    let config = cfp_sdk_config::load().await;
     let client = cfp_dynamodb::client(&config);
     let store = ScheduleTable::from_env(client.clone());
     // Idempotency-Key records of POST .../releases live in the schedule's own table: the

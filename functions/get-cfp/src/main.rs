@@ -7,7 +7,7 @@ async fn main() -> Result<(), Error> {
     cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
-    let config = aws_config::load_from_env().await;
+    let config = cfp_sdk_config::load().await;
     let store = CfpTable::from_env(cfp_dynamodb::client(&config));
     let store = &store;
 

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
 
     // Built once per instance and reused by every invocation; the cache of loaded indexes lives
     // as long as the container.
-    let config = aws_config::load_from_env().await;
+    let config = cfp_sdk_config::load().await;
     let bucket = std::env::var("SEARCH_INDEX_BUCKET")
         .expect("SEARCH_INDEX_BUCKET must name the search index bucket (template.yaml sets it)");
     let blobs = SearchIndexBucket::new(SearchIndexBucket::client_for(&config), bucket);

@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     cfp_observability::init();
 
     // Built once per instance and reused by every invocation.
-    let config = aws_config::load_from_env().await;
+    let config = cfp_sdk_config::load().await;
     let bucket = std::env::var("SEARCH_INDEX_BUCKET")
         .expect("SEARCH_INDEX_BUCKET must name the search index bucket (template.yaml sets it)");
     let schedule = ScheduleTable::from_env(cfp_dynamodb::client(&config));

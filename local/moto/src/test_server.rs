@@ -38,7 +38,7 @@ impl MotoServer {
 
 /// SDK configuration for a moto at `endpoint`: [`REGION`], test credentials.
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    cfp_sdk_config::loader()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(REGION))
         .test_credentials()

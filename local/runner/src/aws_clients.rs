@@ -1,7 +1,7 @@
 //! The AWS SDK clients of the local stack, built once against the local endpoint (moto) with
 //! dummy credentials.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_sqs::config::Credentials;
 
 /// The dummy credentials moto accepts (it checks no signature).
@@ -11,7 +11,7 @@ pub const SESSION_TOKEN: &str = "test";
 
 /// Shared SDK configuration for `endpoint` in `region`.
 pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    cfp_sdk_config::loader()
         .region(Region::new(region.to_owned()))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(
