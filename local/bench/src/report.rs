@@ -7,6 +7,7 @@ use crate::cost::{CallCost, IdleMonth, PRICES};
 use crate::criterion_results::{BenchResult, Statistic, target_for};
 use crate::machine::Machine;
 use crate::profiles::{ProfileComparison, ProfileSettings};
+use crate::size_reasons::SizeReason;
 use crate::sizes::{BinarySize, megabytes};
 use crate::stats::Summary;
 
@@ -62,6 +63,8 @@ pub struct BenchReport {
     pub criterion_note: Option<String>,
     pub current_profile: ProfileSettings,
     pub profiles: Option<ProfileComparison>,
+    /// Why each arm64 binary over the target is larger, or why that could not be told.
+    pub size_reasons: Result<Vec<SizeReason>, String>,
     pub costs: Vec<CallCost>,
     pub idle: IdleMonth,
 }
@@ -185,6 +188,8 @@ pub fn render(report: &BenchReport) -> String {
         );
     }
 
+    render_size_reasons(&mut out, report);
+
     let _ = writeln!(out, "\n## Cold start: init time\n");
     let _ = writeln!(
         out,
@@ -263,6 +268,36 @@ pub fn render(report: &BenchReport) -> String {
     render_profiles(&mut out, report);
     render_costs(&mut out, report);
     out
+}
+
+fn render_size_reasons(out: &mut String, report: &BenchReport) {
+    let reasons = match &report.size_reasons {
+        Ok(reasons) if reasons.is_empty() => return,
+        Ok(reasons) => reasons,
+        Err(why) => {
+            let _ = writeln!(out, "\nWhy the misses: could not be told ({why}).");
+            return;
+        }
+    };
+    let first = &reasons[0];
+    let _ = writeln!(
+        out,
+        "\nWhy the misses: each binary over the target against {} ({:.2} MB), the largest within it, which carries what every function does (the Lambda runtime, the AWS SDK and its TLS, the domain); what the larger one links besides (`cargo tree -p <function> -e normal,no-proc-macro --target aarch64-unknown-linux-gnu`):\n",
+        first.baseline,
+        megabytes(first.baseline_size.bytes)
+    );
+    for reason in reasons {
+        let _ = writeln!(
+            out,
+            "- **{}**, {:.2} MB: {:.2} MB more than {}; links {} crates it does not: {}",
+            reason.function,
+            megabytes(reason.size.bytes),
+            (reason.size.bytes as f64 - reason.baseline_size.bytes as f64) / 1_000_000.0,
+            reason.baseline,
+            reason.extra_crates.len(),
+            reason.extra_crates.join(", ")
+        );
+    }
 }
 
 fn render_criterion(out: &mut String, report: &BenchReport) {
@@ -479,6 +514,19 @@ mod tests {
             current_profile: ProfileSettings::from_manifest("[profile.release]\nlto = \"thin\"\n")
                 .unwrap(),
             profiles: None,
+            size_reasons: Ok(vec![SizeReason {
+                function: "search-talks".into(),
+                size: BinarySize {
+                    bytes: 9_500_000,
+                    stripped: true,
+                },
+                baseline: "create-cfp".into(),
+                baseline_size: BinarySize {
+                    bytes: 7_500_000,
+                    stripped: true,
+                },
+                extra_crates: vec!["aws-sdk-s3".into(), "tantivy".into()],
+            }]),
             costs: vec![per_million_calls(
                 "get-event",
                 true,
@@ -516,6 +564,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("✗ +2.50 ms (25% over)"), "{text}");
+        // A size miss says what the binary links beyond the largest one within the target.
+        assert!(
+            text.contains("against create-cfp (7.50 MB), the largest within it"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- **search-talks**, 9.50 MB: 2.00 MB more than create-cfp; links 2 crates it does not: aws-sdk-s3, tantivy"),
+            "{text}"
+        );
         // Peak memory 25 MB misses by 5.
         assert!(
             text.contains("| search-talks | 256 | 25 | ✗ +5.00 MB (25% over) |"),

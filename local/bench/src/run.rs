@@ -26,6 +26,7 @@ use crate::profiles::{
 use crate::report::{BenchReport, BuildLine, FunctionRow, render};
 use crate::report_lines::ReportCollector;
 use crate::samples::{SampleCall, point_at_created_proposal, sample_sequence};
+use crate::size_reasons::size_reasons;
 use crate::sizes::{BinarySize, lambda_dir_sizes};
 use crate::stats::summarize;
 
@@ -461,6 +462,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .resources_of_type("AWS::CloudWatch::Alarm")
         .count();
 
+    let size_reasons = size_reasons(&root, &sizes_arm64)
+        .await
+        .map_err(|e| format!("{e:#}"));
+
     let report = BenchReport {
         generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         command: args.command_label.clone(),
@@ -474,6 +479,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         criterion_note,
         current_profile,
         profiles,
+        size_reasons,
         costs,
         idle: idle_month(alarms, 0.01, &PRICES),
     };
