@@ -63,7 +63,7 @@ load: build
 # all written to BENCHMARKS.md by local/bench (cfp-bench). cargo-lambda and its zig come from their
 # own venv, not from `setup`: `make test` never needs them. cfp-bench installs the arm64 Rust
 # target itself (and reports arm64 as not built if that fails). PROFILES=1 also builds and
-# measures the release profile's alternatives (three more release builds of three functions).
+# measures the release profile's alternatives (four more release builds of three functions).
 bench: $(RELEASE_VENV)/.installed $(MOTO_VENV)/.installed build
 	PATH="$(CURDIR)/$(RELEASE_VENV)/bin:$$PATH" target/debug/cfp-bench \
 		--cargo-lambda $(RELEASE_VENV)/bin/cargo-lambda \

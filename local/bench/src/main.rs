@@ -46,7 +46,7 @@ pub struct Args {
     /// Warm rounds of the sample sequence.
     #[arg(long, default_value_t = 100)]
     pub warm_rounds: usize,
-    /// Measure the release profile's alternatives anew (slow: three more release builds) and
+    /// Measure the release profile's alternatives anew (slow: four more release builds) and
     /// rewrite local/bench/data/profile-comparison.json.
     #[arg(long)]
     pub profiles: bool,
