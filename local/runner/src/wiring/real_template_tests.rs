@@ -111,68 +111,93 @@ fn created_resources() -> StackResources {
     resources
 }
 
+/// The real template with parameter `overrides` applied (defaults elsewhere) and its conditions
+/// evaluated, as the runner resolves it at startup.
+struct ResolvedTemplate {
+    template: Template,
+    stack: StackSettings,
+    parameters: ParameterValues,
+    conditions: BTreeMap<String, bool>,
+}
+
+impl ResolvedTemplate {
+    fn load(overrides: &[(String, String)]) -> Self {
+        let template = Template::load(&template_path()).expect("template.yaml parses");
+        let stack = StackSettings::default();
+        let parameters =
+            ParameterValues::resolve(&template.parameters, overrides).expect("parameters");
+        let conditions = evaluate_conditions(
+            &template.conditions,
+            &template.mappings,
+            &stack,
+            &parameters,
+        )
+        .expect("conditions");
+        ResolvedTemplate {
+            template,
+            stack,
+            parameters,
+            conditions,
+        }
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            stack: &self.stack,
+            parameters: &self.parameters,
+            conditions: &self.conditions,
+            mappings: &self.template.mappings,
+        }
+    }
+
+    /// Every function of the template at a stand-in location: the functions' crates are
+    /// another test's concern (function_builds_tests.rs).
+    fn stand_in_functions(&self) -> Vec<LocatedFunction> {
+        self.template
+            .resources_of_type(FUNCTION_TYPE)
+            .map(|f| LocatedFunction {
+                logical_id: f.logical_id.clone(),
+                code: FunctionCode {
+                    crate_dir: PathBuf::from("/nowhere"),
+                    package_name: f.logical_id.to_lowercase(),
+                    binary_name: f.logical_id.to_lowercase(),
+                },
+                binary: PathBuf::from("/nowhere/bin"),
+            })
+            .collect()
+    }
+}
+
 /// The real template's stream subscriptions, as the runner wires them against
 /// [`created_resources`].
 pub(super) fn real_stream_subscriptions() -> Vec<cfp_local_event_sources::DynamoDbStreamSubscription>
 {
-    let template = Template::load(&template_path()).expect("template.yaml parses");
-    let stack = StackSettings::default();
-    let parameters =
-        ParameterValues::resolve(&template.parameters, &[]).expect("parameters have defaults");
-    let conditions = evaluate_conditions(
-        &template.conditions,
-        &template.mappings,
-        &stack,
-        &parameters,
-    )
-    .expect("conditions");
-    let scope = Scope {
-        stack: &stack,
-        parameters: &parameters,
-        conditions: &conditions,
-        mappings: &template.mappings,
-    };
+    let real = ResolvedTemplate::load(&[]);
     let mut resources = created_resources();
-    name_serverless_resources(&template, scope, &BTreeMap::new(), &mut resources).expect("names");
-    let located: Vec<LocatedFunction> = template
-        .resources_of_type(FUNCTION_TYPE)
-        .map(|f| LocatedFunction {
-            logical_id: f.logical_id.clone(),
-            code: FunctionCode {
-                crate_dir: PathBuf::from("/nowhere"),
-                package_name: f.logical_id.to_lowercase(),
-                binary_name: f.logical_id.to_lowercase(),
-            },
-            binary: PathBuf::from("/nowhere/bin"),
-        })
-        .collect();
-    let functions =
-        resolve_functions(&template, scope, &resources, &located).expect("functions resolve");
+    name_serverless_resources(
+        &real.template,
+        real.scope(),
+        &BTreeMap::new(),
+        &mut resources,
+    )
+    .expect("names");
+    let functions = resolve_functions(
+        &real.template,
+        real.scope(),
+        &resources,
+        &real.stand_in_functions(),
+    )
+    .expect("functions resolve");
     dynamodb_stream_subscriptions(&functions, &resources, "eu-central-1").expect("subscriptions")
 }
 
 #[test]
 fn the_real_template_wires_up() {
-    let template = Template::load(&template_path()).expect("template.yaml parses");
-    let stack = StackSettings::default();
-    let parameters =
-        ParameterValues::resolve(&template.parameters, &[]).expect("parameters have defaults");
-    let conditions = evaluate_conditions(
-        &template.conditions,
-        &template.mappings,
-        &stack,
-        &parameters,
-    )
-    .expect("conditions");
-    let scope = Scope {
-        stack: &stack,
-        parameters: &parameters,
-        conditions: &conditions,
-        mappings: &template.mappings,
-    };
+    let real = ResolvedTemplate::load(&[]);
+    let (template, scope) = (&real.template, real.scope());
     let mut resources = created_resources();
     let endpoints = BTreeMap::from([("HttpApi".to_owned(), "http://127.0.0.1:3000".to_owned())]);
-    name_serverless_resources(&template, scope, &endpoints, &mut resources).expect("names");
+    name_serverless_resources(template, scope, &endpoints, &mut resources).expect("names");
     let api_id = resources
         .reference("HttpApi")
         .expect("the HttpApi has an id")
@@ -184,21 +209,9 @@ fn the_real_template_wires_up() {
         Some("http://127.0.0.1:3000")
     );
 
-    // The functions' crates are another engineer's; stand in for their location.
-    let located: Vec<LocatedFunction> = template
-        .resources_of_type(FUNCTION_TYPE)
-        .map(|f| LocatedFunction {
-            logical_id: f.logical_id.clone(),
-            code: FunctionCode {
-                crate_dir: PathBuf::from("/nowhere"),
-                package_name: f.logical_id.to_lowercase(),
-                binary_name: f.logical_id.to_lowercase(),
-            },
-            binary: PathBuf::from("/nowhere/bin"),
-        })
-        .collect();
+    let located = real.stand_in_functions();
     let functions =
-        resolve_functions(&template, scope, &resources, &located).expect("functions resolve");
+        resolve_functions(template, scope, &resources, &located).expect("functions resolve");
     let function = |id: &str| {
         functions
             .iter()
@@ -232,7 +245,7 @@ fn the_real_template_wires_up() {
 
     // The HTTP API: routes, the Cognito JWT authorizer, CORS.
     let apis = http_api_configs(
-        &template,
+        template,
         scope,
         &resources,
         &functions,
@@ -377,7 +390,7 @@ fn the_real_template_wires_up() {
 
     // The SES identity deployment expects, verified locally before anything runs.
     assert_eq!(
-        ses_identities(&template, scope, &resources).expect("identities"),
+        ses_identities(template, scope, &resources).expect("identities"),
         vec!["example.org"]
     );
 
@@ -388,29 +401,13 @@ fn the_real_template_wires_up() {
 
 #[test]
 fn parameter_overrides_reach_the_functions() {
-    let template = Template::load(&template_path()).expect("template.yaml parses");
-    let stack = StackSettings::default();
-    let overrides = [(
+    let real = ResolvedTemplate::load(&[(
         "SenderAddress".to_owned(),
         "noreply@conf.example".to_owned(),
-    )];
-    let parameters =
-        ParameterValues::resolve(&template.parameters, &overrides).expect("parameters");
-    let conditions = evaluate_conditions(
-        &template.conditions,
-        &template.mappings,
-        &stack,
-        &parameters,
-    )
-    .expect("conditions");
-    let scope = Scope {
-        stack: &stack,
-        parameters: &parameters,
-        conditions: &conditions,
-        mappings: &template.mappings,
-    };
+    )]);
+    let (template, scope) = (&real.template, real.scope());
     let mut resources = created_resources();
-    name_serverless_resources(&template, scope, &BTreeMap::new(), &mut resources).expect("names");
+    name_serverless_resources(template, scope, &BTreeMap::new(), &mut resources).expect("names");
     let located = vec![LocatedFunction {
         logical_id: "SendCfpSubmittedEmailFunction".into(),
         code: FunctionCode {
@@ -420,7 +417,7 @@ fn parameter_overrides_reach_the_functions() {
         },
         binary: PathBuf::from("/nowhere/mailer"),
     }];
-    let functions = resolve_functions(&template, scope, &resources, &located).expect("resolves");
+    let functions = resolve_functions(template, scope, &resources, &located).expect("resolves");
     assert_eq!(
         functions[0].settings.environment["SENDER_ADDRESS"],
         "noreply@conf.example"
