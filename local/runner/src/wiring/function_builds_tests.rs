@@ -304,8 +304,8 @@ fn granted_sdk_crates(function: &ResourceDecl) -> BTreeSet<String> {
 /// Issue 2: "each function links only the SDK clients it uses" and "the binaries carry one
 /// HTTP/TLS stack". The clients a function links are the ones its policies grant actions on,
 /// and every function binary links one version of hyper, rustls and http, one crypto provider
-/// (ring, which cfp-sdk-config chooses; never aws-lc-rs, rustls' and the SDK's default, a
-/// quarter of a binary), and neither OpenSSL nor native-tls.
+/// (ring, which cfp-sdk-config chooses; never aws-lc-rs, rustls' and the SDK's default, 0.5-0.6
+/// MB larger), and neither OpenSSL nor native-tls.
 #[test]
 fn every_function_links_the_sdk_clients_its_policies_grant_over_one_tls_stack() {
     let template = real_template();
